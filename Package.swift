@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+// Drover: a Redis-backed background job system for Linux with a production process supervisor.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Drover",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "drover", targets: ["drover"]),
+        .library(name: "Drover", targets: ["Drover"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - C libraries and shims
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "CDroverShims"),
+
+        // MARK: - Drover modules
+        .target(name: "DroverSystem", dependencies: ["CDroverShims"], swiftSettings: strict),
+        .target(name: "DroverRedis", dependencies: ["CHiredis"], swiftSettings: strict),
+        .target(name: "DroverCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(name: "DroverQueue", dependencies: ["DroverCore", "DroverRedis"], swiftSettings: strict),
+        .target(
+            name: "Drover",
+            dependencies: [
+                "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "drover", dependencies: ["Drover"], swiftSettings: strict),
+
+        // MARK: - Tests
+        .target(
+            name: "DroverTestSupport",
+            dependencies: ["DroverRedis", "DroverSystem"],
+            path: "Tests/DroverTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DroverCoreTests", dependencies: ["DroverCore"], swiftSettings: strict),
+        .testTarget(name: "DroverSystemTests", dependencies: ["DroverSystem"], swiftSettings: strict),
+        .testTarget(name: "DroverRedisTests", dependencies: ["DroverRedis", "DroverTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DroverQueueTests",
+            dependencies: ["DroverQueue", "DroverCore", "DroverRedis", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverCLITests",
+            dependencies: ["Drover", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+#include "CDroverShims.h"
+int drover_shims_version(void) { return 1; }

@@ -1,0 +1,1 @@
+// DroverSystem: the one Swift module that calls Glibc.
