@@ -1,0 +1,84 @@
+import Foundation
+internal import Yams
+
+/// A job any language can serve: `exec: { NAME: { command: [argv…], time_limit } }`. The worker
+/// runs the program directly with these arguments, never through a shell, so job data can never
+/// be interpreted as shell syntax.
+public struct ExecCommand: Sendable, Equatable {
+    /// The job name this command serves (the key under `exec:`).
+    public var name: String
+    /// The program (an absolute path) and its arguments.
+    public var argv: [String]
+    /// Kill the program after this long, unless the job sets its own.
+    public var timeLimit: TimeSpan?
+    /// Signal the program (via its job's cancellation) after this long.
+    public var softTimeLimit: TimeSpan?
+
+    /// Creates an exec command.
+    /// - Parameters:
+    ///   - name: the job name.
+    ///   - argv: the absolute program path and its arguments.
+    ///   - timeLimit: the hard limit.
+    ///   - softTimeLimit: the soft limit.
+    public init(name: String, argv: [String], timeLimit: TimeSpan? = nil, softTimeLimit: TimeSpan? = nil) {
+        self.name = name
+        self.argv = argv
+        self.timeLimit = timeLimit
+        self.softTimeLimit = softTimeLimit
+    }
+
+    /// The program's path, `argv[0]`.
+    public var executable: String { argv.first ?? "" }
+
+    static let keys = ["command", "soft_time_limit", "time_limit"]
+
+    /// Reads `exec:`, a mapping of job names to commands, in file order.
+    static func readAll(_ node: Node, path: String, reader: inout ConfigReader) -> [ExecCommand] {
+        guard let mapping = node.mapping else {
+            reader.report(.invalidValue, path, "must map job names to { command: [program, args…] }", at: node)
+            return []
+        }
+        var commands: [ExecCommand] = []
+        for (key, value) in mapping {
+            guard let name = reader.name(key, path: path, what: "a job name") else { continue }
+            commands.append(read(value, name: name, path: "\(path).\(name)", reader: &reader))
+        }
+        return commands
+    }
+
+    static func read(_ node: Node, name: String, path: String, reader: inout ConfigReader) -> ExecCommand {
+        var command = ExecCommand(name: name, argv: [])
+        guard let fields = reader.fields(node, path: path, allowed: keys) else { return command }
+        if let value = fields.required("command", &reader) {
+            command.argv = readArgv(value, path: fields.path("command"), reader: &reader)
+        }
+        (command.softTimeLimit, command.timeLimit) = reader.timeLimits(fields)
+        return command
+    }
+
+    private static func readArgv(_ node: Node, path: String, reader: inout ConfigReader) -> [String] {
+        guard let sequence = node.sequence else {
+            reader.report(
+                .invalidValue, path,
+                "must be a list [program, arg, …], not a string: Drover runs no shell, so a command line "
+                    + "cannot be split safely (write [/usr/bin/python3, /srv/app/resize.py])",
+                at: node
+            )
+            return []
+        }
+        guard !sequence.isEmpty else {
+            reader.report(.invalidValue, path, "must name at least the program", at: node)
+            return []
+        }
+        var argv: [String] = []
+        for (index, item) in sequence.enumerated() {
+            guard let argument = reader.string(item, path: "\(path)[\(index)]") else { continue }
+            argv.append(argument)
+        }
+        if let program = sequence.first.flatMap({ $0.scalar?.string }), !program.hasPrefix("/") {
+            // No PATH lookup: which binary runs must not depend on the environment of the worker.
+            reader.report(.invalidValue, "\(path)[0]", "the program must be an absolute path, not \"\(program)\"", at: sequence.first)
+        }
+        return argv
+    }
+}
