@@ -19,6 +19,10 @@ import Foundation
 // an hourly or every-15-minutes job also fires once per wall time on the fall-back night, so
 // there is no tick during the repeated hour (Vixie cron does the same for fixed times, though
 // not for `*`-hour jobs; the issue asks for one rule).
+//
+// Not tested, and not handled exactly: a zone that skips a whole calendar day (Pacific/Apia on
+// 2011-12-30) or changes offset twice within two days, because resolve(wall:) brackets a
+// transition with the offsets one day either side. No current IANA rule does either.
 
 extension CronSchedule {
     /// The first instant strictly after `date` at which the schedule fires, in `timeZone`.
