@@ -1,5 +1,49 @@
 #ifndef CDROVER_SHIMS_H
 #define CDROVER_SHIMS_H
-// What Swift cannot import from Glibc. Every symbol is prefixed drover_.
-int drover_shims_version(void);
+// What Swift cannot import from Glibc: the wait-status macros, prctl (variadic), and
+// everything that must run inside a signal handler or between fork() and the child's first
+// Swift line. Every symbol is prefixed drover_. Only DroverSystem calls these.
+
+#include <sys/types.h>
+
+// MARK: - Wait status (wait(2) macros; Swift cannot import function-like macros)
+int drover_wifexited(int status);
+int drover_wexitstatus(int status);
+int drover_wifsignaled(int status);
+int drover_wtermsig(int status);
+int drover_wcoredump(int status);
+int drover_wifstopped(int status);
+int drover_wstopsig(int status);
+int drover_wifcontinued(int status);
+
+// MARK: - prctl(2) (variadic, so not callable from Swift)
+/// PR_SET_PDEATHSIG: 0 on success, -1 with errno.
+int drover_set_pdeathsig(int signo);
+/// PR_SET_CHILD_SUBREAPER: 0 on success, -1 with errno.
+int drover_set_child_subreaper(int enabled);
+
+// MARK: - pipe2(2) (a GNU extension Swift's Glibc module does not declare)
+/// pipe2(fds, O_CLOEXEC): 0 on success, -1 with errno.
+int drover_pipe_cloexec(int fds[2]);
+
+// MARK: - errno text
+/// Thread-safe description of an errno value, or NULL when glibc knows none.
+const char *drover_strerror(int code);
+
+// MARK: - Self-pipe signal handling
+/// Installs the byte-writing handler for `count` signals. Returns a generation token (> 0)
+/// for drover_signal_pipe_uninstall, or -1 with errno (EBUSY when one is already installed).
+int drover_signal_pipe_install(int write_fd, const int *signals, int count);
+/// Undoes the install with that token: the previous dispositions when restore_previous is
+/// non-zero, SIG_DFL otherwise. A stale token (another install, or a forked child) does nothing.
+void drover_signal_pipe_uninstall(int generation, int restore_previous);
+/// Sets the calling thread's signal mask to empty.
+int drover_unblock_all_signals(void);
+
+// MARK: - fork
+/// fflush(NULL), then fork() with every signal blocked. In the child, the self-pipe handlers are
+/// reset to SIG_DFL and the mask is emptied before returning 0; in the parent the old mask is
+/// restored. Returns as fork(2) does.
+pid_t drover_fork(void);
+
 #endif

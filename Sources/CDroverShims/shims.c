@@ -1,2 +1,0 @@
-#include "CDroverShims.h"
-int drover_shims_version(void) { return 1; }

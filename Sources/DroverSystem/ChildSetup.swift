@@ -1,0 +1,39 @@
+/// What a forked child runs first, before any work of its own.
+///
+/// The order matters (Unicorn `after_fork_internal`, gunicorn `spawn_worker`, resque-pool):
+/// 1. Close what is the master's: the signal pipe, other children's pipes, the notify socket.
+///    ``Posix/fork()`` has already put the signal handlers back to `SIG_DFL` and emptied the mask.
+/// 2. `PR_SET_PDEATHSIG`, so the child dies with the master.
+/// 3. Compare ``Posix/getppid()`` with the master's id: if the master died before step 2, the
+///    death signal will never come, so the child exits at once.
+public enum ChildSetup {
+    /// The status of a child that finds its master gone: `EX_TEMPFAIL` (75, sysexits.h), since
+    /// nothing is wrong with the child and its work is retried elsewhere.
+    public static let masterGoneExitStatus: Int32 = 75
+
+    /// Prepares a freshly forked child. Exits the process with ``masterGoneExitStatus`` when the
+    /// parent is no longer `masterPID`.
+    /// - Parameters:
+    ///   - masterPID: The master's id, read with ``Posix/getpid()`` before forking.
+    ///   - deathSignal: What the child receives when the master dies: TERM to finish the job
+    ///     first, KILL to stop at once.
+    ///   - signalPipe: The master's signal pipe, whose copy the child closes.
+    ///   - descriptors: Other descriptors of the master to close in the child (other children's
+    ///     pipes, the notify socket). Errors closing them are ignored: the child only drops copies.
+    /// - Throws: `SystemError` from `prctl(2)`.
+    public static func run(
+        masterPID: ProcessID,
+        deathSignal: Signal,
+        signalPipe: SignalPipe?,
+        closing descriptors: [FileDescriptor] = []
+    ) throws(SystemError) {
+        signalPipe?.restoreDefaults()
+        for descriptor in descriptors {
+            try? descriptor.close()
+        }
+        try Posix.setParentDeathSignal(deathSignal)
+        if Posix.getppid() != masterPID {
+            Posix.exit(masterGoneExitStatus)
+        }
+    }
+}

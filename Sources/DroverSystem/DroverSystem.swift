@@ -1,1 +1,0 @@
-// DroverSystem: the one Swift module that calls Glibc.

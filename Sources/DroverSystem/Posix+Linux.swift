@@ -1,0 +1,23 @@
+import CDroverShims
+
+extension Posix {
+    /// Asks the kernel to send `signal` to this process when its parent dies (`PR_SET_PDEATHSIG`).
+    ///
+    /// "Parent" is the thread that forked, so the master forks from its main thread only. The
+    /// setting is cleared by fork in the new child and kept across exec. Check ``getppid()``
+    /// after setting it: the parent may have died before (``ChildSetup`` does both).
+    /// - Parameter signal: The signal to receive.
+    /// - Throws: `SystemError` from `prctl(2)`.
+    public static func setParentDeathSignal(_ signal: Signal) throws(SystemError) {
+        _ = try systemCall("prctl(PR_SET_PDEATHSIG)") { drover_set_pdeathsig(signal.rawValue) }
+    }
+
+    /// Makes this process a child subreaper (`PR_SET_CHILD_SUBREAPER`): orphaned descendants,
+    /// such as a program a dead worker had started, are re-parented to it instead of to init,
+    /// so the master reaps them and can see them.
+    /// - Parameter enabled: `false` turns it off again.
+    /// - Throws: `SystemError` from `prctl(2)`.
+    public static func setChildSubreaper(_ enabled: Bool = true) throws(SystemError) {
+        _ = try systemCall("prctl(PR_SET_CHILD_SUBREAPER)") { drover_set_child_subreaper(enabled ? 1 : 0) }
+    }
+}

@@ -1,0 +1,47 @@
+import Glibc
+
+/// Figures read from `/proc` (proc(5)): a child's memory for `max_memory_mb`, and the master's
+/// thread count, which must be 1 whenever it forks.
+public enum ProcessStats {
+    /// The size of a memory page, for converting `/proc/PID/statm`.
+    public static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// The resident set size (RSS) of a process: the memory it holds in RAM.
+    ///
+    /// Read from `/proc/PID/statm`, whose second field is resident pages: one small read, cheaper
+    /// than parsing `/proc/PID/status`, so the master can check every child after every job.
+    /// - Parameter pid: The process.
+    /// - Returns: Resident bytes.
+    /// - Throws: `SystemError`, ``SystemError/Code/noSuchFile`` when the process is gone.
+    public static func residentMemoryBytes(of pid: ProcessID) throws(SystemError) -> Int {
+        let path = "/proc/\(pid)/statm"
+        let text = try ProcFile.read(path)
+        let fields = text.split(separator: " ")
+        guard fields.count >= 2, let pages = Int(fields[1]) else {
+            throw SystemError(code: .ioError, syscall: "parse \(path)")
+        }
+        return pages * pageSize
+    }
+
+    /// The resident set size of the calling process.
+    /// - Returns: Resident bytes.
+    /// - Throws: `SystemError` when `/proc` is not mounted.
+    public static func residentMemoryBytes() throws(SystemError) -> Int {
+        try residentMemoryBytes(of: Posix.getpid())
+    }
+
+    /// The number of threads of the calling process, from the `Threads:` line of
+    /// `/proc/self/status`. The master asserts 1 before every fork in debug builds: a forked copy
+    /// of a multi-threaded process inherits locks that no thread will ever release.
+    /// - Returns: The thread count.
+    /// - Throws: `SystemError` when `/proc` is not mounted or the line is missing.
+    public static func threadCount() throws(SystemError) -> Int {
+        let path = "/proc/self/status"
+        for line in try ProcFile.read(path).split(separator: "\n") where line.hasPrefix("Threads:") {
+            if let count = Int(line.dropFirst("Threads:".count).trimmingPrefix(while: \.isWhitespace)) {
+                return count
+            }
+        }
+        throw SystemError(code: .ioError, syscall: "parse \(path)")
+    }
+}
