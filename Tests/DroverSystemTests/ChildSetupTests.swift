@@ -1,0 +1,73 @@
+import DroverSystem
+import Testing
+
+extension SystemTests {
+    @Suite struct ChildSetupTests {
+        @Test func childWhoseParentIsNotTheMasterExitsAtOnce() throws {
+            let child = try ForkedChild.spawn {
+                // The child's own id is never its parent's, so this master is "gone".
+                try? ChildSetup.run(masterPID: Posix.getpid(), deathSignal: .kill, signalPipe: nil)
+                return 0
+            }
+            #expect(try child.waitForExit() == .exited(ChildSetup.masterGoneExitStatus))
+        }
+
+        @Test func childOfTheExpectedMasterCarriesOn() throws {
+            let master = Posix.getpid()
+            let child = try ForkedChild.spawn {
+                guard (try? ChildSetup.run(masterPID: master, deathSignal: .kill, signalPipe: nil)) != nil else {
+                    return 1
+                }
+                return 0
+            }
+            #expect(try child.waitForExit() == .exited(0))
+        }
+
+        /// A stand-in master forks a worker that runs ChildSetup and then would sleep 30 s; the
+        /// master exits once the worker is set up. The lifeline, held by both, hangs up only when
+        /// the worker is gone too, which within the timeout only PR_SET_PDEATHSIG explains.
+        @Test func workerDiesWithItsMaster() throws {
+            let master = try ForkedChild.spawn {
+                let masterPID = Posix.getpid()
+                guard let ready = try? Pipe(), let forked = try? Posix.fork() else { return 1 }
+                switch forked {
+                case .child:
+                    guard (try? ChildSetup.run(masterPID: masterPID, deathSignal: .kill, signalPipe: nil)) != nil,
+                        (try? ready.writeEnd.writeAll("r")) != nil
+                    else { Posix.exit(1) }
+                    _ = try? Poller().poll(timeoutMilliseconds: 30_000)
+                    Posix.exit(2)
+                case .parent:
+                    try? ready.writeEnd.close()
+                    var bytes: [UInt8] = []
+                    _ = try? ready.readEnd.read(into: &bytes)  // blocks until the worker is set up
+                    return bytes == Array("r".utf8) ? 0 : 3
+                }
+            }
+            #expect(try master.waitForExit(timeoutMilliseconds: 10_000) == .exited(0))
+        }
+
+        /// The stand-in master is a subreaper; its child forks a grandchild that exits 7 and then
+        /// exits itself without reaping it. The orphan is re-parented to the master, not to init,
+        /// so the master's waitAny reaps it.
+        @Test func subreaperReapsAnOrphanedGrandchildWithWaitAny() throws {
+            let master = try ForkedChild.spawn {
+                guard (try? Posix.setChildSubreaper()) != nil, let forked = try? Posix.fork() else { return 1 }
+                guard case .parent(let child) = forked else {
+                    if case .child? = try? Posix.fork() { Posix.exit(7) }
+                    Posix.exit(0)
+                }
+                guard (try? Posix.wait(child)) == .exited(0) else { return 2 }
+                guard let orphan = try? Posix.waitAny(nonBlocking: false) else { return 3 }
+                guard orphan.pid != child, orphan.status == .exited(7) else { return 4 }
+                // No children left: waitAny reports none rather than throwing ECHILD.
+                do {
+                    return try Posix.waitAny(nonBlocking: true) == nil ? 0 : 5
+                } catch {
+                    return 6
+                }
+            }
+            #expect(try master.waitForExit() == .exited(0))
+        }
+    }
+}
