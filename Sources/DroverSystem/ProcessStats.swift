@@ -4,7 +4,10 @@ import Glibc
 /// thread count, which must be 1 whenever it forks.
 public enum ProcessStats {
     /// The size of a memory page, for converting `/proc/PID/statm`.
-    public static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    ///
+    /// Computed, not a `static let`: lazy globals initialise under a lock (`swift_once`), which a
+    /// forked child must not depend on if another thread held it at the fork.
+    public static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
 
     /// The resident set size (RSS) of a process: the memory it holds in RAM.
     ///

@@ -53,5 +53,24 @@ extension SystemTests {
             try Posix.killProcessGroup(child.pid, .kill)
             #expect(try child.waitForExit() == .signaled(.kill, coreDumped: false))
         }
+
+        @Test func execReplacesTheChildWithTheProgram() throws {
+            let child = try ForkedChild.spawn {
+                _ = try? Posix.exec(argv: ["/bin/sh", "-c", "exit 4"])
+                return 1
+            }
+            #expect(try child.waitForExit() == .exited(4))
+        }
+
+        @Test func execOfAMissingProgramThrowsNoSuchFile() throws {
+            let child = try ForkedChild.spawn {
+                do throws(SystemError) {
+                    try Posix.exec(path: "/nonexistent/drover", argv: ["drover"])
+                } catch {
+                    return error.code == .noSuchFile ? 0 : 2
+                }
+            }
+            #expect(try child.waitForExit() == .exited(0))
+        }
     }
 }
