@@ -60,6 +60,9 @@ extension FileDescriptor {
     }
 
     /// Writes every byte, waiting for room when the descriptor is non-blocking.
+    ///
+    /// The wait has no time limit, so the master must not use this towards a child that may have
+    /// stopped reading; a child writing to the master is the intended use.
     /// - Parameter bytes: The bytes to write.
     /// - Throws: `SystemError` from `write(2)` or `poll(2)`.
     public func writeAll(_ bytes: [UInt8]) throws(SystemError) {
