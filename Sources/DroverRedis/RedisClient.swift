@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A Redis connection that heals: it connects lazily, logs in (`AUTH`, `SELECT`), finds the
+/// master through sentinels, and after a connection failure reconnects with capped exponential
+/// backoff. Between failed attempts it fails fast with `.unavailable`, so a producer never hangs
+/// longer than one connect timeout when Redis is down.
+///
+/// A failed command is not retried: the caller cannot know whether a state change ran, and every
+/// Drover state change is a script that the caller may choose to repeat. The one exception is
+/// `NOSCRIPT`, which proves the script did not run.
+///
+/// Not thread-safe: one client per thread, opened after `fork()`.
+public final class RedisClient {
+    /// How the client connects.
+    public struct Options: Sendable {
+        /// Where Redis is and how to log in.
+        public var url: RedisURL
+        /// Longest wait for a TCP or unix connect.
+        public var connectTimeout: Duration = .seconds(1)
+        /// Longest wait for a reply to an ordinary command.
+        public var commandTimeout: Duration = .seconds(5)
+        /// First pause after a failed connect; doubles up to `maximumBackoff`.
+        public var initialBackoff: Duration = .milliseconds(50)
+        /// Longest pause between reconnect attempts.
+        public var maximumBackoff: Duration = .seconds(5)
+        /// Creates options.
+        public init(url: RedisURL) { self.url = url }
+    }
+
+    /// The options this client was made with.
+    public let options: Options
+    private var connection: RedisConnection?
+    private var failures = 0
+    private var nextAttempt: ContinuousClock.Instant?
+    private var lastError: RedisError?
+    /// Where the client is connected now (the master's address, for a sentinel URL).
+    public private(set) var connectedTo: String?
+
+    /// Creates a client; nothing is connected until the first command.
+    public init(options: Options) { self.options = options }
+
+    /// Creates a client for a URL with default timeouts.
+    public convenience init(url: RedisURL) { self.init(options: Options(url: url)) }
+
+    /// Whether a live connection is open.
+    public var isConnected: Bool { connection.map { !$0.isBroken } ?? false }
+
+    /// The last connection error, for status lines (`STATUS=redis down: …`).
+    public var lastConnectionError: RedisError? { lastError }
+
+    /// Drops the connection (it reconnects on the next command).
+    public func disconnect() { connection = nil }
+
+    // MARK: - Connecting
+
+    /// Returns the open connection, connecting first when needed.
+    /// - Throws: `.unavailable` inside the backoff window; otherwise the connect error.
+    public func connect() throws(RedisError) -> RedisConnection {
+        if let connection, !connection.isBroken { return connection }
+        connection = nil
+        if let nextAttempt, ContinuousClock.now < nextAttempt, let lastError {
+            throw RedisError(.unavailable, "\(options.url) is unreachable (\(lastError.message)); next attempt in \(nextAttempt - ContinuousClock.now)")
+        }
+        do {
+            let opened = try open()
+            connection = opened
+            failures = 0
+            nextAttempt = nil
+            lastError = nil
+            return opened
+        } catch {
+            failures += 1
+            lastError = error
+            nextAttempt = ContinuousClock.now + backoff(afterFailures: failures)
+            throw error
+        }
+    }
+
+    /// Waits (sleeping through backoff) until Redis answers or `deadline` passes.
+    /// - Throws: the last connect error when the deadline passes first.
+    public func waitUntilConnected(deadline: ContinuousClock.Instant) throws(RedisError) {
+        while true {
+            do {
+                _ = try connect()
+                return
+            } catch {
+                let wake = min(nextAttempt ?? ContinuousClock.now, deadline)
+                if ContinuousClock.now >= deadline { throw error }
+                let pause = wake - ContinuousClock.now
+                if pause > .zero { sleepFor(pause) }
+            }
+        }
+    }
+
+    /// The pause after `failures` failed attempts: initial × 2^(failures-1), capped, with ±20 %
+    /// jitter so that many workers do not reconnect in lockstep after Redis comes back.
+    public func backoff(afterFailures failures: Int) -> Duration {
+        guard failures > 1 else { return .zero }  // the first reconnect after a drop is immediate
+        let base = options.initialBackoff * (1 << min(failures - 2, 20))
+        let capped = min(base, options.maximumBackoff)
+        return capped * Double.random(in: 0.8...1.2)
+    }
+
+    private func open() throws(RedisError) -> RedisConnection {
+        let url = options.url
+        let opened: RedisConnection
+        switch url.endpoint {
+        case .tcp(let hp):
+            opened = try RedisConnection(host: hp.host, port: hp.port, connectTimeout: options.connectTimeout,
+                                         commandTimeout: options.commandTimeout)
+            connectedTo = "\(hp.host):\(hp.port)"
+        case .unix(let path):
+            opened = try RedisConnection(unixPath: path, connectTimeout: options.connectTimeout,
+                                         commandTimeout: options.commandTimeout)
+            connectedTo = path
+        case .sentinel(let sentinels, let master):
+            let found = try RedisSentinel.discoverMaster(named: master, sentinels: sentinels, options: options)
+            opened = found.connection
+            connectedTo = "\(found.address.host):\(found.address.port) (master \(master))"
+        }
+        try login(opened)
+        return opened
+    }
+
+    private func login(_ connection: RedisConnection) throws(RedisError) {
+        let url = options.url
+        if let password = url.password {
+            var auth = RedisCommand("AUTH")
+            if let user = url.username { auth.append(user) }
+            auth.append(password)
+            do {
+                try connection.command(auth)
+            } catch {
+                // Never echo the command's arguments: they hold the password.
+                let who = url.username.map { "user \($0)" } ?? "password"
+                throw RedisError(.authentication, "AUTH with \(who) refused by \(connection.peer): \(error.message)")
+            }
+        }
+        if url.database != 0 {
+            try connection.command("SELECT", String(url.database))
+        }
+    }
+
+    // MARK: - Commands
+
+    /// Runs one command, connecting first when needed.
+    /// - Throws: `RedisError`; a connection failure drops the connection for the next call.
+    @discardableResult
+    public func command(_ command: RedisCommand) throws(RedisError) -> RedisValue {
+        let connection = try connect()
+        do {
+            return try connection.command(command)
+        } catch {
+            throw noteFailure(error)
+        }
+    }
+
+    /// Runs one command given as words.
+    @discardableResult
+    public func command(_ words: String...) throws(RedisError) -> RedisValue {
+        try command(RedisCommand(words: words))
+    }
+
+    /// Sends commands in one round trip; error replies stay in the result as `.error`.
+    public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
+        let connection = try connect()
+        do {
+            return try connection.pipeline(commands)
+        } catch {
+            throw noteFailure(error)
+        }
+    }
+
+    /// Runs a blocking command (`BLPOP … timeout`), with the socket timeout raised past the
+    /// block time for this call only.
+    public func blockingCommand(_ command: RedisCommand, blockFor: Duration) throws(RedisError) -> RedisValue {
+        let connection = try connect()
+        do {
+            try connection.setTimeout(blockFor + options.commandTimeout)
+            let value = try connection.command(command)
+            try connection.setTimeout(options.commandTimeout)
+            return value
+        } catch {
+            throw noteFailure(error)
+        }
+    }
+
+    /// Records a failure: a connection-level one (or a replica's READONLY after a failover)
+    /// closes the connection so the next call reconnects (and re-asks the sentinels).
+    func noteFailure(_ error: RedisError) -> RedisError {
+        if error.isUnavailable || error.message.contains("READONLY") {
+            connection = nil
+            lastError = error
+            if error.message.contains("READONLY") {
+                return RedisError(.connectionLost, "\(connectedTo ?? "server") is a replica now (failover): \(error.message)")
+            }
+        }
+        return error
+    }
+}
+
+/// Sleeps the calling thread; used only between reconnect attempts.
+func sleepFor(_ duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+}

@@ -1,0 +1,237 @@
+import CHiredis
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One hiredis connection: connect and command timeouts, binary-safe argv commands and
+/// pipelining. Not thread-safe and not shareable across `fork()`: open one per process, after the
+/// fork, and use it from one thread (PLATFORM.md).
+///
+/// Once hiredis reports an I/O or protocol error the context is dead (`isBroken`); `RedisClient`
+/// then drops it and reconnects.
+public final class RedisConnection {
+    private let context: UnsafeMutablePointer<redisContext>
+    /// The timeout applied to every command (socket send and receive).
+    public let commandTimeout: Duration
+    /// Whether a fatal error has been seen; every later call fails.
+    public private(set) var isBroken = false
+    /// Human description of the peer, for errors (no password).
+    public let peer: String
+
+    /// Connects over TCP.
+    /// - Throws: `RedisError` `.connectionRefused`, `.timeout` or `.connectionLost`.
+    public init(host: String, port: Int, connectTimeout: Duration, commandTimeout: Duration) throws(RedisError) {
+        peer = "\(host):\(port)"
+        self.commandTimeout = commandTimeout
+        ignoreSIGPIPE()
+        guard let ctx = redisConnectWithTimeout(host, Int32(port), timeval(connectTimeout)) else {
+            throw RedisError(.connectionLost, "cannot allocate a hiredis context for \(peer)")
+        }
+        context = ctx
+        try checkConnected()
+        _ = redisEnableKeepAlive(ctx)  // notice a dead peer on an idle connection
+        try setTimeout(commandTimeout)
+    }
+
+    /// Connects over a unix domain socket.
+    /// - Throws: `RedisError` `.connectionRefused`, `.timeout` or `.connectionLost`.
+    public init(unixPath: String, connectTimeout: Duration, commandTimeout: Duration) throws(RedisError) {
+        peer = unixPath
+        self.commandTimeout = commandTimeout
+        ignoreSIGPIPE()
+        guard let ctx = redisConnectUnixWithTimeout(unixPath, timeval(connectTimeout)) else {
+            throw RedisError(.connectionLost, "cannot allocate a hiredis context for \(peer)")
+        }
+        context = ctx
+        try checkConnected()
+        try setTimeout(commandTimeout)
+    }
+
+    deinit { redisFree(context) }
+
+    private func checkConnected() throws(RedisError) {
+        if context.pointee.err != 0 {
+            // No redisFree here: every stored property is set, so deinit runs and frees it.
+            throw currentError(command: "connect")
+        }
+    }
+
+    /// Sets the socket timeout for the following commands. A blocking command (BLPOP …) needs a
+    /// timeout longer than its own block time, or the connection dies mid-wait.
+    public func setTimeout(_ timeout: Duration) throws(RedisError) {
+        if redisSetTimeout(context, timeval(timeout)) != REDIS_OK {
+            throw markBroken(RedisError(.connectionLost, "cannot set socket timeout on \(peer)"))
+        }
+    }
+
+    // MARK: - Commands
+
+    /// Sends one command and waits for its reply.
+    /// - Returns: the reply; a top-level error reply is thrown, not returned.
+    /// - Throws: `RedisError`: `.server` for an error reply, a connection code otherwise.
+    @discardableResult
+    public func command(_ command: RedisCommand) throws(RedisError) -> RedisValue {
+        try append(command)
+        let value = try readReply(command: command.name)
+        if case .error(let message) = value { throw RedisConnection.serverError(message, command: command.name) }
+        return value
+    }
+
+    /// Sends one command given as words: `try connection.command("SET", key, value)`.
+    @discardableResult
+    public func command(_ words: String...) throws(RedisError) -> RedisValue {
+        try command(RedisCommand(words: words))
+    }
+
+    /// Sends every command, then reads every reply: one round trip for the whole batch.
+    /// - Returns: one value per command; error replies stay in the array as `.error`.
+    /// - Throws: `RedisError` when the connection fails (then no reply is trustworthy).
+    public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
+        for command in commands { try append(command) }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(commands.count)
+        for command in commands { replies.append(try readReply(command: command.name)) }
+        return replies
+    }
+
+    /// Queues a command in hiredis's output buffer without sending it (`redisAppendCommandArgv`).
+    public func append(_ command: RedisCommand) throws(RedisError) {
+        guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
+        let status: Int32 = command.buffer.withUnsafeBufferPointer { raw in
+            raw.withMemoryRebound(to: CChar.self) { chars in
+                var argv: [UnsafePointer<CChar>?] = []
+                argv.reserveCapacity(command.lengths.count)
+                var offset = 0
+                for length in command.lengths {
+                    argv.append(chars.baseAddress.map { UnsafePointer($0 + offset) })
+                    offset += length
+                }
+                return command.lengths.withUnsafeBufferPointer { lengths in
+                    lengths.withMemoryRebound(to: Int.self) { lens in
+                        argv.withUnsafeMutableBufferPointer { args in
+                            redisAppendCommandArgv(context, Int32(args.count), args.baseAddress, lens.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        if status != REDIS_OK { throw markBroken(currentError(command: command.name)) }
+    }
+
+    /// Reads the next reply (flushing queued commands first).
+    public func readReply(command: String = "") throws(RedisError) -> RedisValue {
+        guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
+        var raw: UnsafeMutableRawPointer?
+        let status = redisGetReply(context, &raw)
+        guard status == REDIS_OK, let raw else { throw markBroken(currentError(command: command)) }
+        defer { freeReplyObject(raw) }
+        return RedisConnection.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// The file descriptor, for `poll()` by a caller that waits on several things.
+    public var fileDescriptor: Int32 { context.pointee.fd }
+
+    // MARK: - Errors
+
+    private func markBroken(_ error: RedisError) -> RedisError {
+        isBroken = true
+        return error
+    }
+
+    /// Reads hiredis's error right after the failing call (errno included).
+    private func currentError(command: String) -> RedisError {
+        let savedErrno = errno
+        let kind = context.pointee.err
+        let text = withUnsafeBytes(of: context.pointee.errstr) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let what = command.isEmpty ? peer : "\(command) on \(peer)"
+        switch kind {
+        case REDIS_ERR_IO:
+            switch savedErrno {
+            case EAGAIN, ETIMEDOUT, EINPROGRESS:
+                return RedisError(.timeout, "\(what): timed out")
+            case ECONNREFUSED, ENOENT:
+                return RedisError(.connectionRefused, "\(what): \(text)")
+            default:
+                if text.contains("refused") || text.contains("No such file") {
+                    return RedisError(.connectionRefused, "\(what): \(text)")
+                }
+                if text.contains("timed out") || text.contains("temporarily unavailable") {
+                    return RedisError(.timeout, "\(what): timed out")
+                }
+                return RedisError(.connectionLost, "\(what): \(text)")
+            }
+        case REDIS_ERR_EOF:
+            return RedisError(.connectionLost, "\(what): server closed the connection")
+        case REDIS_ERR_PROTOCOL:
+            return RedisError(.protocolError, "\(what): \(text)")
+        default:
+            if text.contains("refused") { return RedisError(.connectionRefused, "\(what): \(text)") }
+            if text.contains("timed out") { return RedisError(.timeout, "\(what): timed out") }
+            return RedisError(.connectionLost, "\(what): \(text.isEmpty ? "unknown hiredis error" : text)")
+        }
+    }
+
+    static func serverError(_ message: String, command: String) -> RedisError {
+        if message.hasPrefix("WRONGPASS") || message.hasPrefix("NOAUTH") || message.contains("invalid password")
+            || message.contains("invalid username-password") {
+            return RedisError(.authentication, message)
+        }
+        if message.hasPrefix("NOSCRIPT") || message.contains("Error running script") || message.contains("user_script")
+            || message.hasPrefix("ERR Error compiling script") {
+            return RedisError(.script, message)
+        }
+        return RedisError(.server, "\(command): \(message)")
+    }
+
+    // MARK: - Reply conversion
+
+    static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+        let r = reply.pointee
+        switch r.type {
+        case REDIS_REPLY_STRING:
+            return .bulk(bytes(r.str, r.len))
+        case REDIS_REPLY_STATUS:
+            return .status(String(decoding: bytes(r.str, r.len), as: UTF8.self))
+        case REDIS_REPLY_ERROR:
+            return .error(String(decoding: bytes(r.str, r.len), as: UTF8.self))
+        case REDIS_REPLY_INTEGER:
+            return .integer(r.integer)
+        case REDIS_REPLY_ARRAY:
+            var values: [RedisValue] = []
+            values.reserveCapacity(r.elements)
+            for i in 0..<r.elements {
+                if let element = r.element[i] { values.append(convert(element)) } else { values.append(.null) }
+            }
+            return .array(values)
+        default:
+            return .null
+        }
+    }
+
+    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> [UInt8] {
+        guard let pointer, length > 0 else { return [] }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+}
+
+/// Converts a Swift duration to the `timeval` hiredis wants.
+func timeval(_ duration: Duration) -> timeval {
+    let (seconds, attoseconds) = duration.components
+    return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+}
+
+/// hiredis writes with write(2), so a peer that went away raises SIGPIPE, whose default action
+/// kills the process. Every network library on Linux ignores it (SwiftNIO does) and reads EPIPE
+/// instead. Programs that Drover starts get default dispositions back (`Spawn` resets them).
+private func ignoreSIGPIPE() {
+    _ = sigpipeIgnored
+}
+
+private let sigpipeIgnored: Bool = {
+    signal(SIGPIPE, SIG_IGN)
+    return true
+}()

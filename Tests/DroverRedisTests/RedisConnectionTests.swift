@@ -1,0 +1,176 @@
+import DroverRedis
+import DroverTestSupport
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RedisConnectionTests {
+    @Test func commandsRoundTripBinaryAndLargePayloads() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        var binary: [UInt8] = Array(0...255)
+        binary += [0, 0, 13, 10]
+        var set = RedisCommand("SET", "bin")
+        set.append(bytes: binary)
+        try client.command(set)
+        #expect(try client.command("GET", "bin") == .bulk(binary))
+        let large = [UInt8](repeating: 0x61, count: 8 << 20)
+        var setLarge = RedisCommand("SET", "large")
+        setLarge.append(bytes: large)
+        try client.command(setLarge)
+        #expect(try client.command("STRLEN", "large") == .integer(Int64(large.count)))
+        #expect(try client.command("GET", "missing") == .null)
+        #expect(try client.command("PING") == .status("PONG"))
+    }
+
+    @Test func pipelineKeepsOrderAndNestedErrors() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        let replies = try client.pipeline([
+            RedisCommand("SET", "a", "1"), RedisCommand("INCR", "a"), RedisCommand("HGET", "a", "f"),
+            RedisCommand("GET", "a"),
+        ])
+        #expect(replies.count == 4)
+        #expect(replies[1] == .integer(2))
+        guard case .error(let message) = replies[2] else { Issue.record("expected WRONGTYPE"); return }
+        #expect(message.hasPrefix("WRONGTYPE"))
+        #expect(replies[3].string == "2")
+    }
+
+    @Test func serverErrorIsTyped() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        #expect { try client.command("NOSUCHCOMMAND") } throws: { ($0 as? RedisError)?.code == .server }
+        // The connection survives an error reply.
+        #expect(try client.command("PING") == .status("PONG"))
+    }
+
+    @Test func passwordAuthSucceedsAndWrongPasswordIsAuthenticationError() throws {
+        let server = try RedisServer(arguments: ["--requirepass", "s3cret"])
+        #expect(try server.client(password: "s3cret").command("PING") == .status("PONG"))
+        do {
+            try server.client(password: "wrong").command("PING")
+            Issue.record("expected authentication failure")
+        } catch {
+            #expect(error.code == .authentication)
+            #expect(!error.description.contains("wrong"))
+        }
+        // No password at all: the server says NOAUTH, which is an authentication error too.
+        #expect { try server.client().command("GET", "x") } throws: { ($0 as? RedisError)?.code == .authentication }
+    }
+
+    @Test func aclUserAuth() throws {
+        let server = try RedisServer(arguments: ["--user", "worker", "on", ">wpass", "~*", "&*", "+@all", "--user", "default", "off"])
+        #expect(try server.client(password: "wpass", username: "worker").command("PING") == .status("PONG"))
+        #expect { try server.client(password: "nope", username: "worker").command("PING") } throws: {
+            ($0 as? RedisError)?.code == .authentication
+        }
+    }
+
+    @Test func selectsDatabase() throws {
+        let server = try RedisServer()
+        var url = server.url
+        url.database = 5
+        let client = RedisClient(url: url)
+        try client.command("SET", "k", "v")
+        let plain = server.client()
+        #expect(try plain.command("GET", "k") == .null)
+        try plain.command("SELECT", "5")
+        #expect(try plain.command("GET", "k").string == "v")
+    }
+
+    @Test func downServerIsUnavailableFastAndNeverAHang() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        server.stop()
+        let started = ContinuousClock.now
+        do {
+            try client.command("PING")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.isUnavailable)
+            #expect(error.code == .connectionRefused)
+        }
+        // Inside the backoff window the client fails fast without touching the network.
+        #expect { try client.command("PING") } throws: { ($0 as? RedisError)?.isUnavailable == true }
+        #expect(ContinuousClock.now - started < .milliseconds(500))  // bounded by the connect timeout
+    }
+
+    @Test func commandTimeoutOnStalledServer() throws {
+        let server = try RedisServer()
+        var options = RedisClient.Options(url: server.url)
+        options.commandTimeout = .milliseconds(200)
+        let client = RedisClient(options: options)
+        try client.command("PING")
+        guard let pid = server.pid else { return }
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        do {
+            try client.command("PING")
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.code == .timeout)
+            #expect(error.isUnavailable)
+        }
+    }
+
+    @Test func reconnectsAfterServerRestart() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        try client.command("SET", "k", "1")
+        server.kill()
+        #expect { try client.command("GET", "k") } throws: { ($0 as? RedisError)?.isUnavailable == true }
+        try server.start()
+        // The backoff after one failure is short; wait for it by retrying until connected.
+        try client.waitUntilConnected(deadline: .now + .seconds(5))
+        #expect(try client.command("PING") == .status("PONG"))
+        #expect(client.isConnected)
+    }
+
+    @Test func backoffGrowsAndIsCapped() throws {
+        var options = RedisClient.Options(url: .local)
+        options.initialBackoff = .milliseconds(100)
+        options.maximumBackoff = .seconds(1)
+        let client = RedisClient(options: options)
+        #expect(client.backoff(afterFailures: 1) == .zero)
+        let second = client.backoff(afterFailures: 2)
+        #expect(second >= .milliseconds(80) && second <= .milliseconds(120))
+        let third = client.backoff(afterFailures: 3)
+        #expect(third >= .milliseconds(160) && third <= .milliseconds(240))
+        #expect(client.backoff(afterFailures: 40) <= .milliseconds(1200))
+    }
+
+    @Test func scriptsSurviveNoscript() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        let script = RedisScript(name: "add", source: "return tonumber(ARGV[1]) + tonumber(ARGV[2])")
+        var args = RedisCommand()
+        args.append(2)
+        args.append(3)
+        #expect(try client.evaluate(script, keys: [], arguments: args) == .integer(5))
+        try client.command("SCRIPT", "FLUSH")
+        #expect(try client.evaluate(script, keys: [], arguments: args) == .integer(5))
+        try client.command("SCRIPT", "FLUSH")
+        let replies = try client.evaluatePipelined(script, calls: [([], args), ([], args)])
+        #expect(replies == [.integer(5), .integer(5)])
+    }
+
+    @Test func scriptErrorIsTyped() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        let broken = RedisScript(name: "broken", source: "return redis.call('NOPE')")
+        #expect { try client.evaluate(broken, keys: []) } throws: { ($0 as? RedisError)?.code == .script }
+        let uncompilable = RedisScript(name: "bad", source: "this is not lua")
+        #expect { try client.evaluate(uncompilable, keys: []) } throws: { ($0 as? RedisError)?.code == .script }
+    }
+
+    @Test func blockingCommandOutlastsTheCommandTimeout() throws {
+        let server = try RedisServer()
+        var options = RedisClient.Options(url: server.url)
+        options.commandTimeout = .milliseconds(100)
+        let client = RedisClient(options: options)
+        // BLPOP for 0.3 s on a 0.1 s socket timeout would die without the temporary raise.
+        let reply = try client.blockingCommand(RedisCommand("BLPOP", "nothing", "0.3"), blockFor: .milliseconds(300))
+        #expect(reply == .null)
+        #expect(try client.command("PING") == .status("PONG"))
+    }
+}
