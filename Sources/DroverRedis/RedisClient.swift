@@ -25,6 +25,11 @@ public final class RedisClient {
         public var initialBackoff: Duration = .milliseconds(50)
         /// Longest pause between reconnect attempts.
         public var maximumBackoff: Duration = .seconds(5)
+        /// For a sentinel URL: how long a connection is trusted before the next command asks a
+        /// sentinel again which server is master (one round trip). After a failover the old
+        /// master keeps taking writes until a sentinel demotes it, about 10 s later; those writes
+        /// are lost. `.zero` asks before every command.
+        public var sentinelCheckInterval: Duration = .seconds(1)
         /// Creates options.
         public init(url: RedisURL) { self.url = url }
     }
@@ -37,6 +42,10 @@ public final class RedisClient {
     private var lastError: RedisError?
     /// Where the client is connected now (the master's address, for a sentinel URL).
     public private(set) var connectedTo: String?
+    /// For a sentinel URL: the master's address as named when connecting, when it was last
+    /// confirmed, and the sentinel connection kept open for the re-check.
+    private var master: (address: RedisURL.HostPort, checked: ContinuousClock.Instant)?
+    private var sentinelConnection: RedisConnection?
 
     /// Creates a client; nothing is connected until the first command.
     public init(options: Options) { self.options = options }
@@ -58,7 +67,7 @@ public final class RedisClient {
     /// Returns the open connection, connecting first when needed.
     /// - Throws: `.unavailable` inside the backoff window; otherwise the connect error.
     public func connect() throws(RedisError) -> RedisConnection {
-        if let connection, !connection.isBroken { return connection }
+        if let connection, !connection.isBroken, !masterMoved() { return connection }
         connection = nil
         if let nextAttempt, ContinuousClock.now < nextAttempt, let lastError {
             throw RedisError(.unavailable, "\(options.url) is unreachable (\(lastError.message)); next attempt in \(nextAttempt - ContinuousClock.now)")
@@ -103,9 +112,23 @@ public final class RedisClient {
         return capped * Double.random(in: 0.8...1.2)
     }
 
+    /// Whether the sentinels now name another master than the one connected to. Asks at most
+    /// once per `sentinelCheckInterval`, answered or not; when no sentinel answers, the
+    /// connection is kept (Redis may be fine while the sentinels are down).
+    private func masterMoved() -> Bool {
+        guard case .sentinel(let sentinels, let name) = options.url.endpoint, let master else { return false }
+        let now = ContinuousClock.now
+        if now - master.checked < options.sentinelCheckInterval { return false }
+        self.master = (master.address, now)
+        guard let named = RedisSentinel.currentMaster(named: name, sentinels: sentinels, options: options,
+                                                      cached: &sentinelConnection) else { return false }
+        return named != master.address
+    }
+
     private func open() throws(RedisError) -> RedisConnection {
         let url = options.url
         let opened: RedisConnection
+        master = nil
         switch url.endpoint {
         case .tcp(let hp):
             opened = try RedisConnection(host: hp.host, port: hp.port, connectTimeout: options.connectTimeout,
@@ -119,6 +142,7 @@ public final class RedisClient {
             let found = try RedisSentinel.discoverMaster(named: master, sentinels: sentinels, options: options)
             opened = found.connection
             connectedTo = "\(found.address.host):\(found.address.port) (master \(master))"
+            self.master = (found.address, ContinuousClock.now)
         }
         try login(opened)
         return opened
