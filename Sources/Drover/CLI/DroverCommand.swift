@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The `drover` command. A synchronous root on purpose: an `AsyncParsableCommand` root starts
+/// Swift concurrency threads before `main` runs, and the supervisor must `fork()` while it still
+/// has one thread (PLATFORM.md).
+public struct DroverCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "drover",
+        abstract: "Drover: Redis-backed background jobs with a production process supervisor.",
+        discussion: """
+        Redis is chosen with --url or REDIS_URL (default redis://127.0.0.1:6379/0); the password may
+        come from the URL, REDIS_PASSWORD, or --password-file.
+
+        Examples:
+          drover enqueue builtin.sleep --args '{"seconds": 2}'
+          drover status JOB_ID
+          drover info
+        """,
+        subcommands: [EnqueueCommand.self, StatusCommand.self, CancelCommand.self, InfoCommand.self]
+    )
+
+    public init() {}
+}

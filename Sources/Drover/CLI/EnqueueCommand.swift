@@ -1,0 +1,139 @@
+import ArgumentParser
+import DroverCore
+import DroverQueue
+import Foundation
+
+/// `drover enqueue NAME --args JSON …`
+struct EnqueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Enqueue a job.",
+        discussion: """
+        Examples:
+          drover enqueue builtin.sleep --args '{"seconds": 1}'
+          drover enqueue send_email --args '{"to": "a@b.c"}' --queue mail --in 30s --unique welcome:42
+          drover enqueue builtin.noop --count 100000        (a load test, in batches of 100)
+        """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The job's name (its handler).")
+    var name: String
+
+    @Option(help: "The arguments as JSON.")
+    var args: String = "{}"
+
+    @Option(help: "The queue.")
+    var queue: String = "default"
+
+    @Option(name: .customLong("in"), help: ArgumentHelp("Run after this delay (30s, 5m, 1h30m).", valueName: "delay"))
+    var delay: String?
+
+    @Option(help: ArgumentHelp("Run at this time (RFC 3339, e.g. 2026-11-24T09:00:00Z).", valueName: "time"))
+    var at: String?
+
+    @Option(help: "Priority, -1000...1000: higher runs first.")
+    var priority: Int = 0
+
+    @Option(help: "A unique key: while a job with this key is live, its id is returned instead.")
+    var unique: String?
+
+    @Option(help: "Attempts before the job fails for good.")
+    var maxAttempts: Int = 25
+
+    @Option(help: ArgumentHelp("Soft time limit (the job is asked to stop).", valueName: "duration"))
+    var softTimeLimit: String?
+
+    @Option(help: ArgumentHelp("Hard time limit (the job's worker is killed).", valueName: "duration"))
+    var timeLimit: String?
+
+    @Option(help: ArgumentHelp("How long a finished job is kept (0 deletes it at once).", valueName: "duration"))
+    var resultTtl: String?
+
+    @Option(help: "Enqueue this many copies, in batches of 100 (load tests, demos).")
+    var count: Int = 1
+
+    @Flag(help: "Print the new job as JSON.")
+    var json = false
+
+    func validate() throws {
+        if delay != nil && at != nil { throw ValidationError("use --in or --at, not both") }
+        if count < 1 { throw ValidationError("--count must be at least 1") }
+        if count > 1 && unique != nil { throw ValidationError("--unique cannot be combined with --count") }
+        if !JSONSyntax.isValid(args) { throw ValidationError("--args is not valid JSON: \(args.prefix(80))") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            var options = JobOptions()
+            options.queue = queue
+            options.priority = priority
+            options.uniqueKey = unique
+            options.maxAttempts = maxAttempts
+            options.softTimeLimit = try softTimeLimit.map(parseSpan)
+            options.timeLimit = try timeLimit.map(parseSpan)
+            if let ttl = try resultTtl.map(parseSpan) { options.resultTTL = ttl }
+            if let delay {
+                options.runAt = Timestamp.nowMilliseconds() + (try parseSpan(delay)).milliseconds
+            } else if let at {
+                guard let ms = Timestamp.parse(at) else {
+                    throw CLIFailure(status: ExitStatus.usage, message: "--at: not an RFC 3339 time: \(at)")
+                }
+                options.runAt = ms
+            }
+            let store = try connection.store()
+            let request = EnqueueRequest(name: name, argsJSON: args, options: options)
+            if count == 1 {
+                let result = try store.enqueue(request)
+                if json {
+                    if let job = try store.job(result.id) {
+                        var value = job.json
+                        if case .object(var members) = value {
+                            members["duplicate"] = .bool(result.duplicate)
+                            value = .object(members)
+                        }
+                        printJSON(value)
+                    } else {
+                        printJSON(.object(["id": .string(result.id.rawValue), "duplicate": .bool(result.duplicate)]))
+                    }
+                } else if result.duplicate {
+                    print("\(result.id) (already live with unique key \(unique ?? ""))")
+                } else {
+                    print("\(result.id) \(result.state?.rawValue ?? "") on \(queue)")
+                }
+                return
+            }
+            let started = ContinuousClock.now
+            var done = 0
+            var first: JobID?
+            var last: JobID?
+            // Chunks of 10,000 keep memory flat for a --count of millions.
+            while done < count {
+                let chunk = min(10_000, count - done)
+                let results = try store.enqueue(Array(repeating: request, count: chunk))
+                first = first ?? results.first?.id
+                last = results.last?.id
+                done += chunk
+            }
+            let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                + Double((ContinuousClock.now - started).components.seconds)
+            let rate = seconds > 0 ? Double(count) / seconds : 0
+            if json {
+                printJSON(.object(["enqueued": .number(Double(count)), "queue": .string(queue),
+                                   "first": .string(first?.rawValue ?? ""), "last": .string(last?.rawValue ?? ""),
+                                   "seconds": .number(seconds), "jobs_per_second": .number(rate.rounded())]))
+            } else {
+                print("enqueued \(count) jobs on \(queue) in \(String(format: "%.3f", seconds)) s (\(Int(rate)) jobs/s)")
+            }
+        }
+    }
+
+    private func parseSpan(_ text: String) throws -> TimeSpan {
+        do {
+            return try TimeSpan(parsing: text)
+        } catch {
+            throw CLIFailure(status: ExitStatus.usage, message: error.description)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// How long a failed job waits before its next attempt: `base × factor^(attempt-1)`, capped,
+/// with random jitter so a burst of failures does not retry as a burst.
+///
+/// The default follows Sidekiq's spirit (25 attempts spread over about three weeks: a failure
+/// caused by a dependency being down for a weekend still succeeds on Monday): 15 s doubling to a
+/// cap of one day.
+public struct Backoff: Sendable, Equatable, Codable {
+    /// The first delay.
+    public var base: TimeSpan
+    /// The growth per attempt.
+    public var factor: Double
+    /// The longest delay.
+    public var cap: TimeSpan
+    /// The fraction of the delay added or removed at random (0.25 means ±25 %).
+    public var jitter: Double
+
+    /// Creates a policy.
+    public init(base: TimeSpan = .seconds(15), factor: Double = 2, cap: TimeSpan = .hours(24), jitter: Double = 0.25) {
+        self.base = base
+        self.factor = factor
+        self.cap = cap
+        self.jitter = jitter
+    }
+
+    /// The default policy.
+    public static let standard = Backoff()
+
+    /// The delay before attempt `attempt + 1`, after attempt `attempt` (1-based) failed.
+    /// - Parameter unit: a random number in 0..<1 (passed in so tests are exact).
+    public func delay(afterAttempt attempt: Int, unit: Double) -> TimeSpan {
+        let exponent = Double(max(0, attempt - 1))
+        let raw = Double(base.milliseconds) * pow(factor, exponent)
+        let capped = min(raw.isFinite ? raw : Double(cap.milliseconds), Double(cap.milliseconds))
+        let spread = capped * jitter * (unit * 2 - 1)
+        return TimeSpan(milliseconds: Int64(max(0, capped + spread)))
+    }
+
+    enum CodingKeys: String, CodingKey { case base, factor, cap, jitter }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        base = TimeSpan(milliseconds: Int64(try c.decodeIfPresent(Double.self, forKey: .base).map { $0 * 1000 } ?? 15_000))
+        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? 2
+        cap = TimeSpan(milliseconds: Int64(try c.decodeIfPresent(Double.self, forKey: .cap).map { $0 * 1000 } ?? 86_400_000))
+        jitter = try c.decodeIfPresent(Double.self, forKey: .jitter) ?? 0.25
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(base.seconds, forKey: .base)
+        try c.encode(factor, forKey: .factor)
+        try c.encode(cap.seconds, forKey: .cap)
+        try c.encode(jitter, forKey: .jitter)
+    }
+}
+
+
+
+

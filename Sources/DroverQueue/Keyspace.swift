@@ -1,0 +1,36 @@
+/// Drover's Redis keys. Every key is `{PREFIX}:…`: the braces make the prefix the Redis Cluster
+/// hash tag, so all of one deployment's keys share a slot and every multi-key script stays legal
+/// on a cluster. A deployment that needs more than one slot runs several prefixes.
+///
+/// | key | type | holds |
+/// |---|---|---|
+/// | `job:ID` | hash | the job (fields below) |
+/// | `queue:Q` | zset | queued ids, score = priority and sequence |
+/// | `scheduled:Q` | zset | ids waiting for their time, score = due ms |
+/// | `started:Q` | zset | running ids, score = lease deadline ms |
+/// | `finished:Q` `failed:Q` `canceled:Q` | zset | ended ids, score = end ms (bounded) |
+/// | `signal:Q` | list | wake-up tokens for idle workers (at most 64) |
+/// | `unique:KEY` | string | the id holding a unique key |
+/// | `queues` | set | every queue ever used |
+/// | `stats:Q` | hash | counters: enqueued, finished, failed, retried, canceled, lost, stale |
+public struct Keyspace: Sendable, Equatable {
+    /// The configured prefix, without braces.
+    public let prefix: String
+    /// `{prefix}:`, passed to every script as KEYS[1].
+    public let base: String
+
+    /// Creates the keyspace for a prefix (default `drover`).
+    public init(prefix: String = "drover") {
+        self.prefix = prefix
+        base = "{\(prefix)}:"
+    }
+
+    public func job(_ id: String) -> String { base + "job:" + id }
+    public func queue(_ q: String) -> String { base + "queue:" + q }
+    public func scheduled(_ q: String) -> String { base + "scheduled:" + q }
+    public func started(_ q: String) -> String { base + "started:" + q }
+    public func signal(_ q: String) -> String { base + "signal:" + q }
+    public func registry(_ state: String, _ q: String) -> String { base + state + ":" + q }
+    public func stats(_ q: String) -> String { base + "stats:" + q }
+    public var queues: String { base + "queues" }
+}

@@ -1,0 +1,4 @@
+import Drover
+
+// A synchronous entry point: see DroverCommand for why.
+DroverCommand.main()
