@@ -1,11 +1,28 @@
 import DroverCore
 
-/// Turns a job hash (`HGETALL job:ID`) into a `Job`.
+/// Turns what Redis holds for a job into a `Job`: either its own hash (`job:ID`, once it has
+/// run or been canceled) or its record in the `jobs` hash (before it first runs).
 enum JobRecord {
+    /// Decodes a record: `QUEUE PRIORITY MAX_ATTEMPTS RESULT_TTL FAILURE_TTL ENQUEUED_AT\n{doc}`.
+    static func decode(id: JobID, record: String, scheduledFor: Int64?) -> Job? {
+        guard let newline = record.firstIndex(of: "\n") else { return nil }
+        let header = record[..<newline].split(separator: " ").map(String.init)
+        guard header.count == 6 else { return nil }
+        var fields: [String: String] = [
+            "queue": header[0], "priority": header[1], "max_attempts": header[2], "result_ttl": header[3],
+            "failure_ttl": header[4], "enqueued_at": header[5], "attempt": "0", "lease": "0",
+            "doc": String(record[record.index(after: newline)...]),
+            "state": scheduledFor == nil ? JobState.queued.rawValue : JobState.scheduled.rawValue,
+        ]
+        if let scheduledFor { fields["scheduled_for"] = String(scheduledFor) }
+        return decode(id: id, fields: fields)
+    }
+
+    /// Decodes a job hash.
     static func decode(id: JobID, fields: [String: String]) -> Job? {
         guard let stateText = fields["state"], let state = JobState(rawValue: stateText) else { return nil }
         let doc = fields["doc"].flatMap { try? JSONValue(parsing: $0) }
-        func ms(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) } }
+        func ms(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) ?? Double($0).map { Int64($0) } } }
         func span(_ value: JSONValue?) -> TimeSpan? { value?.double.map { TimeSpan(milliseconds: Int64($0 * 1000)) } }
         var backoff = Backoff.standard
         if let b = doc?["backoff"] {
@@ -18,9 +35,10 @@ enum JobRecord {
                              signal: value["signal"]?.string, exitStatus: value["exit_status"]?.double.map { Int($0) },
                              permanent: value["permanent"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } })
         }
-        let unique = fields["unique_key"].flatMap { $0.isEmpty ? nil : $0 }
+        let unique = fields["unique_key"].flatMap { $0.isEmpty ? nil : $0 } ?? doc?["unique_key"]?.string
         return Job(
-            id: id, name: fields["name"] ?? "", queue: fields["queue"] ?? "", argsJSON: fields["args"] ?? "null",
+            id: id, name: doc?["name"]?.string ?? "", queue: fields["queue"] ?? "",
+            argsJSON: doc?["args"]?.jsonText ?? "null",
             state: state, priority: Int(fields["priority"] ?? "") ?? 0, attempt: Int(fields["attempt"] ?? "") ?? 0,
             maxAttempts: Int(fields["max_attempts"] ?? "") ?? 1, backoff: backoff,
             softTimeLimit: span(doc?["soft_time_limit"]), timeLimit: span(doc?["time_limit"]), uniqueKey: unique,

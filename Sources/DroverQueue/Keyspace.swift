@@ -4,8 +4,10 @@
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `job:ID` | hash | the job (fields below) |
-/// | `queue:Q` | zset | queued ids, score = priority and sequence |
+/// | `jobs` | hash | id → record, for jobs that have not run yet (see `LuaPrelude`) |
+/// | `job:ID` | hash | a job that has run or been canceled: state, attempt, lease, result… |
+/// | `queue:Q:PRI` | list | queued ids of priority PRI, FIFO |
+/// | `prio:Q` | zset | the priority levels of Q in use, score = -PRI |
 /// | `scheduled:Q` | zset | ids waiting for their time, score = due ms |
 /// | `started:Q` | zset | running ids, score = lease deadline ms |
 /// | `finished:Q` `failed:Q` `canceled:Q` | zset | ended ids, score = end ms (bounded) |
@@ -26,7 +28,8 @@ public struct Keyspace: Sendable, Equatable {
     }
 
     public func job(_ id: String) -> String { base + "job:" + id }
-    public func queue(_ q: String) -> String { base + "queue:" + q }
+    public func queue(_ q: String, priority: Int = 0) -> String { base + "queue:\(q):\(priority)" }
+    public var jobs: String { base + "jobs" }
     public func scheduled(_ q: String) -> String { base + "scheduled:" + q }
     public func started(_ q: String) -> String { base + "started:" + q }
     public func signal(_ q: String) -> String { base + "signal:" + q }

@@ -58,10 +58,9 @@ extension RedisClient {
 enum RedisScriptCall {
     static func evalsha(sha: String, keys: [String], arguments: RedisCommand) -> RedisCommand {
         var command = RedisCommand("EVALSHA", sha, String(keys.count))
-        command.reserve(bytes: 64 + arguments.buffer.count, arguments: 3 + keys.count + arguments.count)
+        command.reserve(bytes: 64 + arguments.body.count, arguments: 3 + keys.count)
         for key in keys { command.append(key) }
-        command.buffer.append(contentsOf: arguments.buffer)
-        command.lengths.append(contentsOf: arguments.lengths)
+        command.append(contentsOf: arguments)
         return command
     }
 }

@@ -197,6 +197,31 @@ public final class RedisClient {
         }
     }
 
+    /// Sends commands without reading their replies (a window of a streamed pipeline); read
+    /// them later, in order, with `receive(count:)`.
+    public func send(_ commands: [RedisCommand]) throws(RedisError) {
+        let connection = try connect()
+        do {
+            for command in commands { try connection.append(command) }
+            try connection.flush()
+        } catch {
+            throw noteFailure(error)
+        }
+    }
+
+    /// Reads `count` replies of commands sent earlier with `send`.
+    public func receive(count: Int) throws(RedisError) -> [RedisValue] {
+        let connection = try connect()
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(count)
+        do {
+            for _ in 0..<count { replies.append(try connection.readReply()) }
+        } catch {
+            throw noteFailure(error)
+        }
+        return replies
+    }
+
     /// Runs a blocking command (`BLPOP … timeout`), with the socket timeout raised past the
     /// block time for this call only.
     public func blockingCommand(_ command: RedisCommand, blockFor: Duration) throws(RedisError) -> RedisValue {

@@ -94,25 +94,26 @@ public final class RedisConnection {
         return replies
     }
 
+    /// Writes everything queued by `append` to the socket without reading any reply, so the
+    /// server starts on it while the caller prepares the next batch.
+    public func flush() throws(RedisError) {
+        guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
+        var done: Int32 = 0
+        while done == 0 {
+            if redisBufferWrite(context, &done) != REDIS_OK { throw markBroken(currentError(command: "write")) }
+        }
+    }
+
     /// Queues a command in hiredis's output buffer without sending it (`redisAppendCommandArgv`).
     public func append(_ command: RedisCommand) throws(RedisError) {
         guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
-        let status: Int32 = command.buffer.withUnsafeBufferPointer { raw in
-            raw.withMemoryRebound(to: CChar.self) { chars in
-                var argv: [UnsafePointer<CChar>?] = []
-                argv.reserveCapacity(command.lengths.count)
-                var offset = 0
-                for length in command.lengths {
-                    argv.append(chars.baseAddress.map { UnsafePointer($0 + offset) })
-                    offset += length
-                }
-                return command.lengths.withUnsafeBufferPointer { lengths in
-                    lengths.withMemoryRebound(to: Int.self) { lens in
-                        argv.withUnsafeMutableBufferPointer { args in
-                            redisAppendCommandArgv(context, Int32(args.count), args.baseAddress, lens.baseAddress)
-                        }
-                    }
-                }
+        let header = command.header
+        var status = header.withUnsafeBufferPointer { raw in
+            raw.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
+        }
+        if status == REDIS_OK {
+            status = command.body.withUnsafeBufferPointer { raw in
+                raw.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
             }
         }
         if status != REDIS_OK { throw markBroken(currentError(command: command.name)) }

@@ -33,7 +33,7 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run at this time (RFC 3339, e.g. 2026-11-24T09:00:00Z).", valueName: "time"))
     var at: String?
 
-    @Option(help: "Priority, -1000...1000: higher runs first.")
+    @Option(parsing: .unconditional, help: "Priority, -1000...1000: higher runs first.")
     var priority: Int = 0
 
     @Option(help: "A unique key: while a job with this key is live, its id is returned instead.")

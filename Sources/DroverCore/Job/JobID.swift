@@ -14,23 +14,27 @@ public struct JobID: Hashable, Sendable, Codable, CustomStringConvertible, Compa
 
     /// Mints a new id for `milliseconds` since the epoch.
     public static func generate(milliseconds: Int64, using generator: inout some RandomNumberGenerator) -> JobID {
-        var bytes = [UInt8](repeating: 0, count: 26)
-        var time = UInt64(max(0, milliseconds))
-        for index in stride(from: 9, through: 0, by: -1) {
-            bytes[index] = alphabet[Int(time & 31)]
-            time >>= 5
+        let random = generator.next() as UInt64
+        let more = generator.next() as UInt64
+        let text = String(unsafeUninitializedCapacity: 26) { bytes in
+            var time = UInt64(max(0, milliseconds))
+            for index in stride(from: 9, through: 0, by: -1) {
+                bytes[index] = alphabet[Int(time & 31)]
+                time >>= 5
+            }
+            var bits = random
+            for index in 10..<22 {
+                bytes[index] = alphabet[Int(bits & 31)]
+                bits >>= 5
+            }
+            bits = more
+            for index in 22..<26 {
+                bytes[index] = alphabet[Int(bits & 31)]
+                bits >>= 5
+            }
+            return 26
         }
-        var random = generator.next() as UInt64
-        for index in 10..<22 {
-            bytes[index] = alphabet[Int(random & 31)]
-            random >>= 5
-        }
-        var more = generator.next() as UInt64
-        for index in 22..<26 {
-            bytes[index] = alphabet[Int(more & 31)]
-            more >>= 5
-        }
-        return JobID(String(decoding: bytes, as: UTF8.self))
+        return JobID(text)
     }
 
     /// Mints a new id now.

@@ -7,46 +7,45 @@ enum QueueScripts {
         RedisScript(name: name, source: LuaPrelude.source + "\n" + body)
     }
 
-    /// ARGV: now, n, then n × [id, queue, priority, due(0 = now), unique_key, name, max_attempts,
-    /// doc, result_ttl_ms, failure_ttl_ms, args]. Returns a flat array of n × [id, state], where state is
-    /// `queued`, `scheduled`, `duplicate` (id is then the live job's) or `exists` (id taken).
+    /// The careful enqueue path, for jobs with a unique key, a caller-chosen id or a future run
+    /// time (plain jobs take `JobStore`'s MULTI/EXEC fast path).
+    /// ARGV: now, n, then n × [id, queue, priority, due (0 = now), unique_key, record].
+    /// Returns a flat array of n × [id, state], where state is `queued`, `scheduled`,
+    /// `duplicate` (id is then the live job's) or `exists` (id taken).
     static let enqueue = script("enqueue", #"""
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
-local seq = redis.call('INCRBY', P .. 'seq', n) - n
 local out = {}
 local woken = {}
 local counted = {}
 for j = 0, n - 1 do
-  local b = 3 + j * 11
-  local id, q, pri, due, uk = ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), ARGV[b + 4]
-  local key = P .. 'job:' .. id
+  local b = 3 + j * 6
+  local id, q, pri, due, uk, rec = ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), ARGV[b + 4], ARGV[b + 5]
   local live = nil
   if uk ~= '' then
     local other = redis.call('GET', P .. 'unique:' .. uk)
     if other then
       local st = redis.call('HGET', P .. 'job:' .. other, 'state')
-      if st == 'queued' or st == 'scheduled' or st == 'started' then live = other end
+      if st == 'queued' or st == 'scheduled' or st == 'started' or redis.call('HEXISTS', P .. 'jobs', other) == 1 then
+        live = other
+      end
     end
   end
   if live then
     out[#out + 1] = live
     out[#out + 1] = 'duplicate'
-  elseif redis.call('EXISTS', key) == 1 then
+  elseif redis.call('EXISTS', P .. 'job:' .. id) == 1 or redis.call('HEXISTS', P .. 'jobs', id) == 1 then
     out[#out + 1] = id
     out[#out + 1] = 'exists'
   else
     if uk ~= '' then redis.call('SET', P .. 'unique:' .. uk, id) end
+    redis.call('HSET', P .. 'jobs', id, rec)
     local state = 'queued'
-    if due > now then state = 'scheduled' end
-    redis.call('HSET', key, 'doc', ARGV[b + 7], 'name', ARGV[b + 5], 'queue', q, 'state', state,
-      'priority', pri, 'attempt', 0, 'max_attempts', ARGV[b + 6], 'enqueued_at', now, 'lease', 0,
-      'unique_key', uk, 'result_ttl', ARGV[b + 8], 'failure_ttl', ARGV[b + 9], 'args', ARGV[b + 10])
-    if state == 'scheduled' then
-      redis.call('HSET', key, 'scheduled_for', due)
+    if due > now then
+      state = 'scheduled'
       redis.call('ZADD', P .. 'scheduled:' .. q, due, id)
     else
-      redis.call('ZADD', P .. 'queue:' .. q, score(pri, seq + j), id)
+      push(q, pri, {id}, false)
       woken[q] = (woken[q] or 0) + 1
     end
     counted[q] = (counted[q] or 0) + 1
@@ -62,7 +61,8 @@ for q, count in pairs(woken) do signal(q, count) end
 return out
 """#)
 
-    /// ARGV: now, lease_ms, worker, n, queues…. Returns a fetched job or nil.
+    /// ARGV: now, lease_ms, worker, n, queues…. Returns {id, queue, lease, attempt, doc,
+    /// max_attempts} or nil.
     static let fetch = script("fetch", #"""
 local queues = {}
 for i = 1, tonumber(ARGV[4]) do queues[i] = ARGV[4 + i] end
@@ -165,12 +165,12 @@ return 1
     static let cancel = script("cancel", #"""
 local id, now = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'job:' .. id
+local had_record = materialize(id)
 local f = redis.call('HMGET', key, 'state', 'queue')
-if not f[1] then return 'missing' end
+if not f[2] then return 'missing' end
 local q = f[2]
-if f[1] == 'queued' or f[1] == 'scheduled' then
-  redis.call('ZREM', P .. 'queue:' .. q, id)
-  redis.call('ZREM', P .. 'scheduled:' .. q, id)
+if had_record or f[1] == 'queued' or f[1] == 'scheduled' then
+  if redis.call('ZREM', P .. 'scheduled:' .. q, id) == 0 then unqueue(q, id) end
   settle(id, q, now, 'canceled', ARGV[3], 0)
   return 'canceled'
 end
@@ -218,11 +218,24 @@ return redis.call('ZRANGE', P .. ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
     static let delete = script("delete", #"""
 local id = ARGV[1]
 local key = P .. 'job:' .. id
+local rec = redis.call('HGET', P .. 'jobs', id)
+if rec then
+  local q = parse_record(rec)
+  if redis.call('ZREM', P .. 'scheduled:' .. q, id) == 0 then unqueue(q, id) end
+  if string.find(rec, '"unique_key"', 1, true) then
+    local _, _, _, _, _, _, doc = parse_record(rec)
+    local uk = cjson.decode(doc).unique_key
+    if uk and redis.call('GET', P .. 'unique:' .. uk) == id then redis.call('DEL', P .. 'unique:' .. uk) end
+  end
+  redis.call('HDEL', P .. 'jobs', id)
+  return 'deleted'
+end
 local f = redis.call('HMGET', key, 'state', 'queue')
 if not f[1] then return 'missing' end
 if f[1] == 'started' then return 'started' end
 local q = f[2]
-for _, r in ipairs({'queue:', 'scheduled:', 'finished:', 'failed:', 'canceled:'}) do
+if f[1] == 'queued' then unqueue(q, id) end
+for _, r in ipairs({'scheduled:', 'finished:', 'failed:', 'canceled:'}) do
   redis.call('ZREM', P .. r .. q, id)
 end
 release_unique(key, id)
@@ -233,13 +246,31 @@ return 'deleted'
     /// Removes up to ARGV[2] queued jobs of queue ARGV[1]. Returns how many were removed.
     static let empty = script("empty", #"""
 local q, limit = ARGV[1], tonumber(ARGV[2])
-local popped = redis.call('ZPOPMIN', P .. 'queue:' .. q, limit)
 local n = 0
-for i = 1, #popped, 2 do
-  local key = P .. 'job:' .. popped[i]
-  release_unique(key, popped[i])
-  redis.call('DEL', key)
-  n = n + 1
+local prio = P .. 'prio:' .. q
+for _, pri in ipairs(redis.call('ZRANGE', prio, 0, -1)) do
+  local list = P .. 'queue:' .. q .. ':' .. pri
+  local ids = redis.call('LPOP', list, limit - n)
+  if ids then
+    for _, id in ipairs(ids) do
+      local key = P .. 'job:' .. id
+      local rec = redis.call('HGET', P .. 'jobs', id)
+      if rec then
+        if string.find(rec, '"unique_key"', 1, true) then
+          local _, _, _, _, _, _, doc = parse_record(rec)
+          local uk = cjson.decode(doc).unique_key
+          if uk and redis.call('GET', P .. 'unique:' .. uk) == id then redis.call('DEL', P .. 'unique:' .. uk) end
+        end
+        redis.call('HDEL', P .. 'jobs', id)
+      else
+        release_unique(key, id)
+        redis.call('DEL', key)
+      end
+      n = n + 1
+    end
+  end
+  if redis.call('LLEN', list) == 0 then redis.call('ZREM', prio, pri) end
+  if n >= limit then break end
 end
 if n > 0 then stat(q, 'emptied', n) end
 return n
@@ -251,17 +282,46 @@ return n
 local out = {}
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
   local oldest = -1
-  local first = redis.call('ZRANGE', P .. 'queue:' .. q, 0, 0)
-  if first[1] then oldest = tonumber(redis.call('HGET', P .. 'job:' .. first[1], 'enqueued_at')) or -1 end
-  out[#out + 1] = {q,
-    redis.call('ZCARD', P .. 'queue:' .. q), redis.call('ZCARD', P .. 'scheduled:' .. q),
+  local levels = redis.call('ZRANGE', P .. 'prio:' .. q, 0, -1)
+  for _, pri in ipairs(levels) do
+    local first = redis.call('LINDEX', P .. 'queue:' .. q .. ':' .. pri, 0)
+    if first then
+      local enq = redis.call('HGET', P .. 'job:' .. first, 'enqueued_at')
+      if not enq then
+        local rec = redis.call('HGET', P .. 'jobs', first)
+        if rec then
+          local _, _, _, _, _, e = parse_record(rec)
+          enq = e
+        end
+      end
+      enq = tonumber(enq)
+      if enq and (oldest < 0 or enq < oldest) then oldest = enq end
+    end
+  end
+  out[#out + 1] = {q, queued_count(q), redis.call('ZCARD', P .. 'scheduled:' .. q),
     redis.call('ZCARD', P .. 'started:' .. q), redis.call('ZCARD', P .. 'finished:' .. q),
     redis.call('ZCARD', P .. 'failed:' .. q), redis.call('ZCARD', P .. 'canceled:' .. q), oldest}
 end
 return out
 """#)
 
+    /// Reads a job: {'hash', field, value, …} for a job with its own hash, or
+    /// {'record', record, scheduled_for or false} for one that has not run yet, or false.
+    static let read = script("read", #"""
+local id = ARGV[1]
+local fields = redis.call('HGETALL', P .. 'job:' .. id)
+if #fields > 0 then
+  table.insert(fields, 1, 'hash')
+  return fields
+end
+local rec = redis.call('HGET', P .. 'jobs', id)
+if not rec then return false end
+local q = parse_record(rec)
+local due = redis.call('ZSCORE', P .. 'scheduled:' .. q, id)
+return {'record', rec, due}
+"""#)
+
     /// Every script, for loading up front (before a pipeline, or at start-up).
     static let all: [RedisScript] = [enqueue, fetch, finish, recover, recoverExpired, renew, progress, cancel,
-                                     requeue, registryPage, delete, empty, info]
+                                     requeue, registryPage, delete, empty, info, read]
 }
