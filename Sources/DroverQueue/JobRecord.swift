@@ -1,4 +1,5 @@
 import DroverCore
+import Foundation
 
 /// Turns what Redis holds for a job into a `Job`: either its own hash (`job:ID`, once it has
 /// run or been canceled) or its record in the `jobs` hash (before it first runs).
@@ -18,12 +19,23 @@ enum JobRecord {
         return decode(id: id, fields: fields)
     }
 
+    /// The arguments exactly as the producer wrote them (re-serializing would reorder members and
+    /// round 64-bit integers through a Double). The document is `{"name":…,"args":ARGS,"backoff":
+    /// {"base":…`: the first `,"args":` cannot be inside the quoted name, and the last
+    /// `,"backoff":{"base":` cannot be inside ARGS' strings (their quotes are escaped).
+    static func rawArgs(_ doc: String) -> String? {
+        guard let start = doc.range(of: ",\"args\":"),
+              let end = doc.range(of: ",\"backoff\":{\"base\":", options: .backwards),
+              start.upperBound <= end.lowerBound else { return nil }
+        return String(doc[start.upperBound..<end.lowerBound])
+    }
+
     /// Decodes a job hash.
     static func decode(id: JobID, fields: [String: String]) -> Job? {
         guard let stateText = fields["state"], let state = JobState(rawValue: stateText) else { return nil }
         let doc = fields["doc"].flatMap { try? JSONValue(parsing: $0) }
         func ms(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) ?? Double($0).map { Int64($0) } } }
-        func span(_ value: JSONValue?) -> TimeSpan? { value?.double.map { TimeSpan(milliseconds: Int64($0 * 1000)) } }
+        func span(_ value: JSONValue?) -> TimeSpan? { value?.double.map { TimeSpan(milliseconds: Int64(($0 * 1000).rounded())) } }
         var backoff = Backoff.standard
         if let b = doc?["backoff"] {
             backoff = Backoff(base: span(b["base"]) ?? backoff.base, factor: b["factor"]?.double ?? backoff.factor,
@@ -38,7 +50,7 @@ enum JobRecord {
         let unique = fields["unique_key"].flatMap { $0.isEmpty ? nil : $0 } ?? doc?["unique_key"]?.string
         return Job(
             id: id, name: doc?["name"]?.string ?? "", queue: fields["queue"] ?? "",
-            argsJSON: doc?["args"]?.jsonText ?? "null",
+            argsJSON: fields["doc"].flatMap(rawArgs) ?? doc?["args"]?.jsonText ?? "null",
             state: state, priority: Int(fields["priority"] ?? "") ?? 0, attempt: Int(fields["attempt"] ?? "") ?? 0,
             maxAttempts: Int(fields["max_attempts"] ?? "") ?? 1, backoff: backoff,
             softTimeLimit: span(doc?["soft_time_limit"]), timeLimit: span(doc?["time_limit"]), uniqueKey: unique,

@@ -259,7 +259,9 @@ public final class JobStore {
         case "queued": return
         case "missing": throw QueueError(.notFound, "no job \(id)")
         case "duplicate": throw QueueError(.refused, "job \(id): another live job holds its unique key")
-        default: throw QueueError(.refused, "job \(id) is \(state); only a failed or canceled job can be requeued")
+        default:
+            let current = state.hasPrefix("refused:") ? String(state.dropFirst(8)) : state
+            throw QueueError(.refused, "job \(id) is \(current); only a failed or canceled job can be requeued")
         }
     }
 

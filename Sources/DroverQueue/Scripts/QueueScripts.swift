@@ -183,20 +183,27 @@ return 'ended:' .. f[1]
 """#)
 
     /// Puts a failed or canceled job back in its queue with fresh attempts. ARGV: id, now.
-    /// Returns `queued`, `missing`, `duplicate` (its unique key is live again), or the state
-    /// that refused it.
+    /// Returns `queued`, `missing`, `duplicate` (its unique key is live again), or
+    /// `refused:STATE` for a job in another state.
     static let requeue = script("requeue", #"""
 local id, now = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'job:' .. id
 local f = redis.call('HMGET', key, 'state', 'queue', 'unique_key')
-if not f[1] then return 'missing' end
-if f[1] ~= 'failed' and f[1] ~= 'canceled' then return f[1] end
+if not f[1] then
+  local rec = redis.call('HGET', P .. 'jobs', id)
+  if not rec then return 'missing' end
+  if redis.call('ZSCORE', P .. 'scheduled:' .. parse_record(rec), id) then return 'refused:scheduled' end
+  return 'refused:queued'
+end
+if f[1] ~= 'failed' and f[1] ~= 'canceled' then return 'refused:' .. f[1] end
 local q = f[2]
 if f[3] and f[3] ~= '' then
   local other = redis.call('GET', P .. 'unique:' .. f[3])
   if other and other ~= id then
     local st = redis.call('HGET', P .. 'job:' .. other, 'state')
-    if st == 'queued' or st == 'scheduled' or st == 'started' then return 'duplicate' end
+    if st == 'queued' or st == 'scheduled' or st == 'started' or redis.call('HEXISTS', P .. 'jobs', other) == 1 then
+      return 'duplicate'
+    end
   end
   redis.call('SET', P .. 'unique:' .. f[3], id)
 end
@@ -209,9 +216,25 @@ stat(q, 'requeued', 1)
 return 'queued'
 """#)
 
-    /// Lists up to ARGV[2] ids of registry ARGV[1] (e.g. `failed:default`), oldest first.
+    /// Lists ids ARGV[2]...ARGV[3] of registry ARGV[1] (e.g. `failed:default`), oldest first;
+    /// for `queue:Q`, in the order a fetch takes them (its priority lists, highest first).
     static let registryPage = script("registry-page", #"""
-return redis.call('ZRANGE', P .. ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+local name, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+if string.sub(name, 1, 6) ~= 'queue:' then return redis.call('ZRANGE', P .. name, first, last) end
+local q = string.sub(name, 7)
+local out, skip, want = {}, first, last - first + 1
+for _, pri in ipairs(redis.call('ZRANGE', P .. 'prio:' .. q, 0, -1)) do
+  local list = P .. 'queue:' .. q .. ':' .. pri
+  local len = redis.call('LLEN', list)
+  if skip >= len then
+    skip = skip - len
+  else
+    for _, id in ipairs(redis.call('LRANGE', list, skip, skip + want - #out - 1)) do out[#out + 1] = id end
+    skip = 0
+    if #out >= want then break end
+  end
+end
+return out
 """#)
 
     /// Deletes a job that is not running. ARGV: id. Returns `deleted`, `missing` or `started`.
