@@ -28,9 +28,17 @@ let package = Package(
         .target(name: "DroverCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(name: "DroverQueue", dependencies: ["DroverCore", "DroverRedis"], swiftSettings: strict),
         .target(
-            name: "Drover",
+            name: "DroverWorker",
             dependencies: [
                 "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Drover",
+            dependencies: [
+                "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem", "DroverWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -51,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "DroverQueueTests",
             dependencies: ["DroverQueue", "DroverCore", "DroverRedis", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverWorkerTests",
+            dependencies: ["DroverWorker", "DroverQueue", "DroverCore", "DroverTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Drover
 
-// A synchronous entry point: see DroverCommand for why.
-DroverCommand.main()
+// A synchronous entry point: see DroverCommand for why. Apps build their own binary the same
+// way, with their handlers: `DroverApp.main(handlers: [AnyJobHandler(MyJob())])`.
+DroverApp.main()

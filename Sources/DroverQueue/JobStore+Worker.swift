@@ -1,0 +1,185 @@
+import DroverCore
+import DroverRedis
+
+/// A job taken by a worker: held under a lease until `finish`.
+public struct FetchedJob: Sendable {
+    /// The job's id.
+    public var id: JobID
+    /// The queue it came from.
+    public var queue: String
+    /// The fencing token of this run.
+    public var lease: Int
+    /// This run's attempt number, from 1.
+    public var attempt: Int
+    /// The job's JSON document (name, args, backoff, limits).
+    public var document: String
+    /// Attempts allowed in all.
+    public var maxAttempts: Int
+
+    /// The job's name, read from the front of the document (the writer puts it first), so the
+    /// hot path needs no full JSON parse to pick a handler.
+    public var name: String {
+        let prefix = "{\"name\":\""
+        if document.hasPrefix(prefix) {
+            let rest = document.utf8.dropFirst(prefix.utf8.count)
+            if let end = rest.firstIndex(of: UInt8(ascii: "\"")),
+               !rest[rest.startIndex..<end].contains(UInt8(ascii: "\\")) {
+                return String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
+            }
+        }
+        return (try? JSONValue(parsing: document))?["name"]?.string ?? ""
+    }
+}
+
+/// How a run ended, as the worker reports it.
+public enum RunOutcome: Sendable {
+    /// Success, with the result as JSON text.
+    case finished(resultJSON: String)
+    /// Another attempt at `retryAt` (ms since the epoch).
+    case retry(JobError, retryAt: Int64)
+    /// Failed for good.
+    case failed(JobError)
+    /// Canceled while it ran.
+    case canceled(JobError)
+
+    var wire: (String, String, Int64) {
+        switch self {
+        case .finished(let result): return ("finished", result, 0)
+        case .retry(let error, let at): return ("retry", error.jsonText, at)
+        case .failed(let error): return ("failed", error.jsonText, 0)
+        case .canceled(let error): return ("canceled", error.jsonText, 0)
+        }
+    }
+}
+
+/// Who is fetching, and from where.
+public struct FetchSpec: Sendable {
+    /// Queues in strict order: the first non-empty one wins.
+    public var queues: [String]
+    /// The worker's name (`host:pid`), recorded on the job.
+    public var worker: String
+    /// How long a run is held before any live Drover may recover it.
+    public var leaseMilliseconds: Int64
+
+    /// Creates a spec.
+    public init(queues: [String], worker: String, leaseMilliseconds: Int64 = 30_000) {
+        self.queues = queues
+        self.worker = worker
+        self.leaseMilliseconds = leaseMilliseconds
+    }
+}
+
+extension JobStore {
+    /// Takes the next job under a lease (scheduled jobs that are due are promoted first).
+    /// - Returns: the job, or nil when every queue is empty.
+    public func fetch(_ spec: FetchSpec) throws(QueueError) -> FetchedJob? {
+        var args = RedisCommand()
+        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(String(spec.leaseMilliseconds))
+        args.append(spec.worker)
+        args.append(spec.queues.count)
+        for queue in spec.queues { args.append(queue) }
+        return FetchedJob(try run(QueueScripts.fetch, args))
+    }
+
+    /// Ends a run and, when `next` is given, fetches the next job in the same round trip.
+    /// - Returns: whether the outcome was written (false: the lease was taken over, so a newer
+    ///   run owns the job and this outcome is discarded), and the next job.
+    public func finish(_ job: FetchedJob, _ outcome: RunOutcome, next: FetchSpec?) throws(QueueError) -> (written: Bool, next: FetchedJob?) {
+        let (kind, payload, retryAt) = outcome.wire
+        var args = RedisCommand()
+        args.append(job.id.rawValue)
+        args.append(job.lease)
+        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(kind)
+        args.append(payload)
+        args.append(String(retryAt))
+        if let next {
+            args.append("1")
+            args.append(String(next.leaseMilliseconds))
+            args.append(next.worker)
+            args.append(next.queues.count)
+            for queue in next.queues { args.append(queue) }
+        } else {
+            args.append("0")
+        }
+        let reply = try run(QueueScripts.finish, args).array ?? []
+        let written = (reply.first?.string ?? "stale") != "stale"
+        return (written, reply.count > 1 ? FetchedJob(reply[1]) : nil)
+    }
+
+    /// Renews a run's lease.
+    /// - Returns: `.held`, `.cancelRequested`, or `.lost` (fenced off).
+    public func renew(_ job: FetchedJob, leaseMilliseconds: Int64) throws(QueueError) -> LeaseStatus {
+        var args = RedisCommand()
+        args.append(job.id.rawValue)
+        args.append(job.lease)
+        args.append(String(Timestamp.nowMilliseconds() + leaseMilliseconds))
+        switch try run(QueueScripts.renew, args).int ?? -1 {
+        case 1: return .cancelRequested
+        case 0: return .held
+        default: return .lost
+        }
+    }
+
+    /// Records progress of a run (ignored when the run lost its lease).
+    public func progress(_ id: JobID, lease: Int, percent: Double, noteJSON: String) throws(QueueError) {
+        var args = RedisCommand()
+        args.append(id.rawValue)
+        args.append(lease)
+        args.append(JSONWriter.number(percent))
+        args.append(noteJSON)
+        _ = try run(QueueScripts.progress, args)
+    }
+
+    /// Recovers a run whose worker died (the supervisor calls this when it reaps a child).
+    /// - Returns: the job's new state, or nil when the run had already ended (stale).
+    @discardableResult
+    public func recover(_ id: JobID, lease: Int, error: JobError) throws(QueueError) -> JobState? {
+        var args = RedisCommand()
+        args.append(id.rawValue)
+        args.append(lease)
+        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(error.jsonText)
+        return JobState(rawValue: try run(QueueScripts.recover, args).string ?? "")
+    }
+
+    /// Recovers runs whose lease expired (their host is gone).
+    /// - Returns: the ids recovered.
+    @discardableResult
+    public func recoverExpired(limit: Int = 100) throws(QueueError) -> [JobID] {
+        var args = RedisCommand()
+        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(JobError(type: "LeaseExpired", message: "the worker running it stopped renewing its lease (host or process lost)").jsonText)
+        args.append(limit)
+        return (try run(QueueScripts.recoverExpired, args).array ?? []).compactMap { $0.string.map(JobID.init) }
+    }
+
+    /// Blocks until a job may be waiting in one of `queues`, or `timeout` passes.
+    public func waitForWork(queues: [String], timeout: Duration) throws(QueueError) {
+        var command = RedisCommand("BLPOP")
+        for queue in queues { command.append(keys.signal(queue)) }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        command.append(JSONWriter.number((seconds * 1000).rounded() / 1000))
+        do {
+            _ = try client.blockingCommand(command, blockFor: timeout)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+}
+
+/// The state of a run's lease.
+public enum LeaseStatus: Sendable {
+    case held
+    case cancelRequested
+    case lost
+}
+
+extension FetchedJob {
+    init?(_ value: RedisValue) {
+        guard let f = value.array, f.count >= 6, let id = f[0].string, let queue = f[1].string,
+              let lease = f[2].int, let attempt = f[3].int, let doc = f[4].string else { return nil }
+        self.init(id: JobID(id), queue: queue, lease: lease, attempt: attempt, document: doc, maxAttempts: f[5].int ?? 1)
+    }
+}

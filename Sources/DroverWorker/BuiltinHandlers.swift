@@ -1,0 +1,94 @@
+import DroverCore
+
+/// Handlers the stock `drover` binary ships, for demos, tests and benchmarks.
+public enum BuiltinHandlers {
+    /// All of them.
+    public static var all: [AnyJobHandler] {
+        [AnyJobHandler(Noop()), AnyJobHandler(Sleep()), AnyJobHandler(Fail()), AnyJobHandler(Progress()),
+         AnyJobHandler(Allocate()), AnyJobHandler(Crash())]
+    }
+
+    /// Does nothing: measures Drover's own cost per job.
+    public struct Noop: JobHandler {
+        public static let name = "builtin.noop"
+        public init() {}
+        public func run(_ arguments: NoArguments, context: JobContext) async throws -> NoResult { NoResult() }
+    }
+
+    /// Sleeps `seconds`, cooperatively (a cancel or soft limit ends it at once).
+    public struct Sleep: JobHandler {
+        public struct Arguments: Codable, Sendable { public var seconds: Double }
+        public static let name = "builtin.sleep"
+        public init() {}
+        public func run(_ arguments: Arguments, context: JobContext) async throws -> Double {
+            try await Task.sleep(for: .milliseconds(Int64(arguments.seconds * 1000)))
+            return arguments.seconds
+        }
+    }
+
+    /// Fails for good with `message` (no retries).
+    public struct Fail: JobHandler {
+        public struct Arguments: Codable, Sendable { public var message: String? }
+        public static let name = "builtin.fail"
+        public init() {}
+        public func run(_ arguments: Arguments, context: JobContext) async throws -> NoResult {
+            throw PermanentFailure(arguments.message ?? "builtin.fail was asked to fail")
+        }
+    }
+
+    /// Reports progress in `steps` steps over `seconds`.
+    public struct Progress: JobHandler {
+        public struct Arguments: Codable, Sendable {
+            public var steps: Int
+            public var seconds: Double
+        }
+        public static let name = "builtin.progress"
+        public init() {}
+        public func run(_ arguments: Arguments, context: JobContext) async throws -> Int {
+            let steps = max(1, arguments.steps)
+            for step in 1...steps {
+                try await Task.sleep(for: .milliseconds(Int64(arguments.seconds * 1000 / Double(steps))))
+                try await context.progress(Double(step) * 100 / Double(steps), note: "step \(step) of \(steps)")
+            }
+            return steps
+        }
+    }
+
+    /// Allocates and touches `megabytes` of memory and keeps it (to test memory recycling).
+    public struct Allocate: JobHandler {
+        public struct Arguments: Codable, Sendable { public var megabytes: Int }
+        public static let name = "builtin.allocate"
+        public init() {}
+        public func run(_ arguments: Arguments, context: JobContext) async throws -> Int {
+            var block = [UInt8](repeating: 1, count: max(0, arguments.megabytes) << 20)
+            block[block.count / 2] = 2
+            Retained.keep(block)
+            return arguments.megabytes
+        }
+    }
+
+    /// Kills its own process with `signal` (default KILL): a poison pill for crash tests.
+    public struct Crash: JobHandler {
+        public struct Arguments: Codable, Sendable { public var signal: Int32? }
+        public static let name = "builtin.crash"
+        public init() {}
+        public func run(_ arguments: Arguments, context: JobContext) async throws -> NoResult {
+            ProcessExit.raise(arguments.signal ?? 9)
+            return NoResult()
+        }
+    }
+}
+
+import Synchronization
+import DroverSystem
+
+private enum Retained {
+    static let blocks = Mutex<[[UInt8]]>([])
+    static func keep(_ block: [UInt8]) { blocks.withLock { $0.append(block) } }
+}
+
+enum ProcessExit {
+    static func raise(_ signal: Int32) {
+        try? Posix.kill(Posix.getpid(), Signal(rawValue: signal))
+    }
+}

@@ -1,0 +1,47 @@
+import DroverCore
+import DroverQueue
+
+/// Decides a run's outcome from what the handler did: a pure function, tested with values.
+enum Verdict {
+    static func outcome(of result: Result<String, any Error>, job: FetchedJob, handler: AnyJobHandler,
+                        stopReason: StopReason?, limits: JobLimits, now: Int64 = Timestamp.nowMilliseconds(),
+                        unit: Double = Double.random(in: 0..<1)) -> RunOutcome {
+        switch result {
+        case .success(let json):
+            if stopReason == .cancelRequested, json == "null" {
+                // Finished despite the cancel: the work is done, so it counts as finished.
+                return .finished(resultJSON: json)
+            }
+            return .finished(resultJSON: json)
+        case .failure(let error):
+            switch stopReason {
+            case .cancelRequested?:
+                return .canceled(JobError(type: "Canceled", message: "canceled while running"))
+            case .softTimeLimit?:
+                let soft = limits.soft.map { "\($0)" } ?? "the soft time limit"
+                return retryOrFail(JobError(type: "TimeLimit", message: "soft time limit (\(soft)) reached; the job was cancelled"),
+                                   job: job, handler: handler, now: now, unit: unit)
+            case .leaseLost?:
+                return .failed(JobError(type: "LeaseLost", message: "the job's lease was taken over while it ran"))
+            case nil:
+                break
+            }
+            if let permanent = error as? PermanentFailure {
+                return .failed(JobError(type: "PermanentFailure", message: permanent.message, permanent: true))
+            }
+            if let bad = error as? BadArguments {
+                return .failed(JobError(type: "BadArguments", message: bad.description, permanent: true))
+            }
+            let type = String(describing: Swift.type(of: error))
+            return retryOrFail(JobError(type: type, message: String(describing: error)), job: job, handler: handler, now: now, unit: unit)
+        }
+    }
+
+    static func retryOrFail(_ error: JobError, job: FetchedJob, handler: AnyJobHandler, now: Int64, unit: Double) -> RunOutcome {
+        let maxAttempts = handler.retryPolicy?.maxAttempts ?? job.maxAttempts
+        guard job.attempt < maxAttempts else { return .failed(error) }
+        let backoff = handler.retryPolicy?.backoff ?? JobLimits.backoff(document: job.document)
+        let delay = backoff.delay(afterAttempt: job.attempt, unit: unit)
+        return .retry(error, retryAt: now + delay.milliseconds)
+    }
+}

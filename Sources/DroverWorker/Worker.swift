@@ -1,0 +1,189 @@
+import Dispatch
+import DroverCore
+import DroverQueue
+import DroverRedis
+import Foundation
+import Logging
+import Synchronization
+
+/// One worker process's loop: take a job under a lease, run it, record its outcome and take the
+/// next in the same round trip; when the queues are empty, block in Redis until a producer's
+/// wake-up token arrives. One job at a time: concurrency is the number of worker processes.
+///
+/// The loop itself is synchronous on the calling thread (a blocking hiredis call in a Task would
+/// starve Swift's 2-thread cooperative pool, PLATFORM.md); each handler runs in a detached Task
+/// that the loop waits for.
+public final class Worker {
+    /// How the worker runs.
+    public struct Options: Sendable {
+        /// Queues in strict order.
+        public var queues: [String] = ["default"]
+        /// The name recorded on jobs: `host:pid` by default.
+        public var name: String
+        /// How long a run is held before another Drover may recover it.
+        public var lease: Duration = .seconds(30)
+        /// How often a long job's lease is renewed (and a cancel request noticed).
+        public var renewInterval: Duration = .seconds(1)
+        /// How long a cancelled job may take to stop before its process is ended.
+        public var cancelGrace: Duration = .seconds(5)
+        /// The longest idle block in Redis before the loop looks around (recovery, stop flags).
+        public var idleWait: Duration = .seconds(1)
+        /// Exit after this many jobs (the supervisor's `max_jobs`).
+        public var maxJobs: Int?
+        /// Exit when the queues are empty.
+        public var burst = false
+        /// Soft time limit when the job sets none.
+        public var defaultSoftTimeLimit: Duration?
+
+        /// Creates options with a `host:pid` name.
+        public init(queues: [String] = ["default"]) {
+            self.queues = queues
+            name = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        }
+    }
+
+    /// Why `run` returned.
+    public enum Exit: Sendable, Equatable {
+        /// `burst`: the queues are empty.
+        case drained
+        /// `maxJobs` jobs were run.
+        case maxJobs
+        /// `stop()` was called (TERM: finish the current job, then exit).
+        case stopped
+    }
+
+    private let store: JobStore
+    private let handlers: HandlerRegistry
+    private let options: Options
+    private let logger: Logger
+    private let keeper: LeaseKeeper
+    private let stopFlag = Atomic<Bool>(false)
+    /// Jobs run so far.
+    public private(set) var jobsDone = 0
+    private var lastRecovery = ContinuousClock.now
+
+    /// Creates a worker.
+    /// - Parameters:
+    ///   - redis: client options; the worker opens two connections (its loop and its lease keeper).
+    ///   - prefix: the key prefix.
+    ///   - handlers: the job names it serves.
+    public init(redis: RedisClient.Options, prefix: String, handlers: HandlerRegistry, options: Options, logger: Logger) {
+        store = JobStore(client: RedisClient(options: redis), prefix: prefix)
+        self.handlers = handlers
+        self.options = options
+        self.logger = logger
+        let keeperStore = JobStore(client: RedisClient(options: redis), prefix: prefix)
+        keeper = LeaseKeeper(store: keeperStore, leaseMilliseconds: options.lease.milliseconds,
+                             renewInterval: options.renewInterval, cancelGrace: options.cancelGrace)
+    }
+
+    /// Asks the loop to stop after the current job (TERM).
+    public func stop() { stopFlag.store(true, ordering: .relaxed) }
+
+    /// Cancels the running job's Task because of its soft time limit (USR1 from the supervisor).
+    public func softTimeLimitReached() { keeper.cancel(.softTimeLimit) }
+
+    private var spec: FetchSpec {
+        FetchSpec(queues: options.queues, worker: options.name, leaseMilliseconds: options.lease.milliseconds)
+    }
+
+    /// Runs jobs until stopped, drained (burst) or `maxJobs`.
+    public func run() -> Exit {
+        var next: FetchedJob?
+        defer { keeper.shutdown() }
+        while true {
+            if stopFlag.load(ordering: .relaxed) { return .stopped }
+            if next == nil {
+                do {
+                    next = try store.fetch(spec)
+                } catch {
+                    waitForRedis(error)
+                    continue
+                }
+            }
+            guard let job = next else {
+                if options.burst { return .drained }
+                idle()
+                continue
+            }
+            let outcome = execute(job)
+            jobsDone += 1
+            let more = !stopFlag.load(ordering: .relaxed) && (options.maxJobs.map { jobsDone < $0 } ?? true)
+            next = record(job, outcome, fetchNext: more)
+            if let maxJobs = options.maxJobs, jobsDone >= maxJobs { return .maxJobs }
+        }
+    }
+
+    /// Writes an outcome, retrying through Redis outages: a repeated finish is harmless, because
+    /// the script is fenced by the run's lease (a second write finds the run already ended).
+    private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> FetchedJob? {
+        while true {
+            do {
+                let (written, next) = try store.finish(job, outcome, next: fetchNext ? spec : nil)
+                if !written {
+                    logger.warning("outcome discarded: the lease was taken over (the job ran again elsewhere)",
+                                   metadata: ["job_id": "\(job.id)"])
+                }
+                return next
+            } catch {
+                waitForRedis(error)
+            }
+        }
+    }
+
+    private func idle() {
+        do {
+            if ContinuousClock.now - lastRecovery > .seconds(5) {
+                lastRecovery = .now
+                let recovered = try store.recoverExpired()
+                if !recovered.isEmpty {
+                    logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
+                }
+            }
+            try store.waitForWork(queues: options.queues, timeout: options.idleWait)
+        } catch {
+            waitForRedis(error)
+        }
+    }
+
+    private func waitForRedis(_ error: QueueError) {
+        logger.error("Redis: \(error.message); reconnecting")
+        try? store.client.waitUntilConnected(deadline: .now + .seconds(5))
+    }
+
+    // MARK: - Running a handler
+
+    private func execute(_ job: FetchedJob) -> RunOutcome {
+        let name = job.name
+        guard let handler = handlers[name] else {
+            return .failed(JobError(type: "UnknownJob", message: "no handler named \"\(name)\" in this worker (it serves: \(handlers.names.joined(separator: ", ")))", permanent: true))
+        }
+        let limits = JobLimits(document: job.document)
+        let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: handler.retryPolicy?.maxAttempts ?? job.maxAttempts,
+                                 queue: job.queue, reporter: keeper)
+        keeper.begin(job, softLimit: limits.soft ?? options.defaultSoftTimeLimit)
+        let box = Mutex<Result<String, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let document = job.document
+        let task = Task.detached {
+            do {
+                let result = try await handler.invoke(document, context)
+                box.withLock { $0 = .success(result) }
+            } catch {
+                box.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        keeper.attach(task)
+        done.wait()
+        let reason = keeper.end()
+        let result = box.withLock { $0 } ?? .failure(CancellationError())
+        return Verdict.outcome(of: result, job: job, handler: handler, stopReason: reason, limits: limits)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
