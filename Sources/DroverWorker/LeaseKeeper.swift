@@ -17,7 +17,7 @@ enum StopReason: Sendable, Equatable {
 final class LeaseKeeper: @unchecked Sendable {
     struct Running {
         var job: FetchedJob
-        var task: Task<Void, Never>?
+        var task: Task<Result<String, any Error>, Never>?
         var started: ContinuousClock.Instant
         var softDeadline: ContinuousClock.Instant?
         var lastRenewal: ContinuousClock.Instant
@@ -52,7 +52,7 @@ final class LeaseKeeper: @unchecked Sendable {
     }
 
     /// The job's Task exists (it can be cancelled from now on).
-    func attach(_ task: Task<Void, Never>) {
+    func attach(_ task: Task<Result<String, any Error>, Never>) {
         condition.lock()
         running?.task = task
         let reason = running?.reason
