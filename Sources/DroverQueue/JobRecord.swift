@@ -5,7 +5,7 @@ import Foundation
 /// run or been canceled) or its record in the `jobs` hash (before it first runs).
 enum JobRecord {
     /// Decodes a record: `QUEUE PRIORITY MAX_ATTEMPTS RESULT_TTL FAILURE_TTL ENQUEUED_AT\n{doc}`.
-    static func decode(id: JobID, record: String, scheduledFor: Int64?) -> Job? {
+    static func decode(id: JobID, record: String, scheduledFor: Int64?, running: String? = nil, done: String? = nil) -> Job? {
         guard let newline = record.firstIndex(of: "\n") else { return nil }
         let header = record[..<newline].split(separator: " ").map(String.init)
         guard header.count == 6 else { return nil }
@@ -16,6 +16,23 @@ enum JobRecord {
             "state": scheduledFor == nil ? JobState.queued.rawValue : JobState.scheduled.rawValue,
         ]
         if let scheduledFor { fields["scheduled_for"] = String(scheduledFor) }
+        // running: 'LEASE QUEUE RESULT_TTL UNIQUE STARTED_AT WORKER'; done: 'ENDED_AT RESULT'.
+        if let running {
+            let parts = running.split(separator: " ", maxSplits: 5).map(String.init)
+            if parts.count == 6 {
+                fields["state"] = JobState.started.rawValue
+                fields["lease"] = parts[0]
+                fields["attempt"] = "1"
+                fields["started_at"] = parts[4]
+                fields["worker"] = parts[5]
+            }
+        } else if let done, let space = done.firstIndex(of: " ") {
+            fields["state"] = JobState.finished.rawValue
+            fields["lease"] = "1"
+            fields["attempt"] = "1"
+            fields["ended_at"] = String(done[..<space])
+            fields["result"] = String(done[done.index(after: space)...])
+        }
         return decode(id: id, fields: fields)
     }
 

@@ -179,7 +179,14 @@ public enum LeaseStatus: Sendable {
 extension FetchedJob {
     init?(_ value: RedisValue) {
         guard let f = value.array, f.count >= 6, let id = f[0].string, let queue = f[1].string,
-              let lease = f[2].int, let attempt = f[3].int, let doc = f[4].string else { return nil }
-        self.init(id: JobID(id), queue: queue, lease: lease, attempt: attempt, document: doc, maxAttempts: f[5].int ?? 1)
+              let lease = f[2].int, let attempt = f[3].int, var doc = f[4].string else { return nil }
+        var maxAttempts = f[5].int ?? 1
+        // A first run gets the job's record whole: `QUEUE PRI MAX_ATTEMPTS … \n{doc}`.
+        if !doc.hasPrefix("{"), let newline = doc.firstIndex(of: "\n") {
+            let header = doc[..<newline].split(separator: " ")
+            if header.count >= 3, let parsed = Int(header[2]) { maxAttempts = parsed }
+            doc = String(doc[doc.index(after: newline)...])
+        }
+        self.init(id: JobID(id), queue: queue, lease: lease, attempt: attempt, document: doc, maxAttempts: maxAttempts)
     }
 }

@@ -215,7 +215,8 @@ public final class JobStore {
         args.append(id.rawValue)
         guard let reply = try run(QueueScripts.read, args).array, let kind = reply.first?.string else { return nil }
         if kind == "record", reply.count >= 2, let record = reply[1].string {
-            return JobRecord.decode(id: id, record: record, scheduledFor: reply.count > 2 ? reply[2].int.map(Int64.init) : nil)
+            return JobRecord.decode(id: id, record: record, scheduledFor: reply.count > 2 ? reply[2].int.map(Int64.init) : nil,
+                                    running: reply.count > 3 ? reply[3].string : nil, done: reply.count > 4 ? reply[4].string : nil)
         }
         var fields: [String: String] = [:]
         var i = 1

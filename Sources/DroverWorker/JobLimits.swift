@@ -10,10 +10,30 @@ struct JobLimits {
 
     init(document: String) {
         backoffText = true
-        guard document.contains("time_limit\"") else { return }
+        guard JobLimits.mentions(document, "time_limit\"") else { return }
         let value = try? JSONValue(parsing: document)
         soft = value?["soft_time_limit"]?.double.map { .milliseconds(Int64($0 * 1000)) }
         hard = value?["time_limit"]?.double.map { .milliseconds(Int64($0 * 1000)) }
+    }
+
+    /// A byte search: Foundation's `contains` goes through CFString and showed up in profiles.
+    static func mentions(_ text: String, _ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return true }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= pattern.count else { return false }
+            var i = 0
+            while i <= bytes.count - pattern.count {
+                if bytes[i] == first {
+                    var j = 1
+                    while j < pattern.count && bytes[i + j] == pattern[j] { j += 1 }
+                    if j == pattern.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// The job's backoff policy (parsed on failure only).

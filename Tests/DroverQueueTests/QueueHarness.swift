@@ -21,7 +21,7 @@ struct Fetched: Equatable {
     init(_ value: RedisValue) throws {
         guard let a = value.array, a.count == 8 || a.count == 6, let id = a[0].string, let queue = a[1].string,
               let lease = a[2].int, let attempt = a[3].int, let doc = a[4].string
-        else { throw TestFixtureError("unexpected fetch reply \(value)") }
+        else { throw TestFixtureError("unexpected fetch reply \(String(describing: value).prefix(300))") }
         self.id = JobID(id)
         self.queue = queue
         self.lease = lease
@@ -29,18 +29,20 @@ struct Fetched: Equatable {
         self.doc = doc
         if a.count == 8 {
             guard let name = a[5].string, let maxAttempts = a[6].int, let args = a[7].string else {
-                throw TestFixtureError("unexpected fetch reply \(value)")
+                throw TestFixtureError("unexpected fetch reply \(String(describing: value).prefix(300))")
             }
             self.name = name
             self.maxAttempts = maxAttempts
             self.args = args
         } else {
-            guard let maxAttempts = a[5].int, let parsed = try? JSONValue(parsing: doc) else {
-                throw TestFixtureError("unexpected fetch reply \(value)")
+            // The production parser: a first run carries the whole record (header + doc).
+            guard let job = FetchedJob(value), let parsed = try? JSONValue(parsing: job.document) else {
+                throw TestFixtureError("unexpected fetch reply \(String(describing: value).prefix(300))")
             }
+            self.doc = job.document
             self.name = parsed["name"]?.string ?? ""
-            self.maxAttempts = maxAttempts
-            self.args = Fetched.rawMember("args", of: doc) ?? "null"
+            self.maxAttempts = job.maxAttempts
+            self.args = Fetched.rawMember("args", of: job.document) ?? "null"
         }
     }
 

@@ -67,13 +67,19 @@ local function queued_count(q)
   return n
 end
 
--- Keep an ended-jobs registry bounded: by age (the job hashes expire by TTL on their own) and
--- by count.
+-- Keep an ended-jobs registry bounded: by age and by count. Jobs in their hash home expire by
+-- their own TTL; jobs in their fast home (a finished plain run) are dropped here.
+local function drop(registry, ids)
+  if #ids == 0 then return end
+  redis.call('HDEL', P .. 'jobs', unpack(ids))
+  redis.call('HDEL', P .. 'done', unpack(ids))
+  redis.call('ZREM', registry, unpack(ids))
+end
+
 local function trim(registry, now, ttl)
-  redis.call('ZREMRANGEBYSCORE', registry, '-inf', '(' .. (now - ttl))
-  if redis.call('ZCARD', registry) > REGISTRY_CAP then
-    redis.call('ZREMRANGEBYRANK', registry, 0, -(REGISTRY_CAP + 1))
-  end
+  drop(registry, redis.call('ZRANGEBYSCORE', registry, '-inf', '(' .. (now - ttl), 'LIMIT', 0, 500))
+  local excess = redis.call('ZCARD', registry) - REGISTRY_CAP
+  if excess > 0 then drop(registry, redis.call('ZRANGE', registry, 0, math.min(excess, 500) - 1)) end
 end
 
 local function release_unique(key, id)
@@ -83,17 +89,49 @@ local function release_unique(key, id)
   end
 end
 
--- Give a job that has only a record its own hash (on first fetch, or cancel before it ran).
--- Returns false when there is no record.
+-- A job's "fast home" is its record in `jobs`, plus a `running` field while it runs and a `done`
+-- field once it finished (a plain first run that succeeds never needs more). Any other
+-- transition first moves the job into its own hash `job:ID`: its "hash home".
+-- running[id] = 'LEASE QUEUE RESULT_TTL UNIQUE(0|1) STARTED_AT WORKER'; done[id] = 'ENDED_AT RESULT'.
+-- Returns false when the job does not exist.
 local function materialize(id)
+  local key = P .. 'job:' .. id
+  if redis.call('EXISTS', key) == 1 then return true end
   local rec = redis.call('HGET', P .. 'jobs', id)
   if not rec then return false end
   local q, pri, maxa, rttl, fttl, enq, doc = parse_record(rec)
-  local key = P .. 'job:' .. id
   local uk = ''
   if string.find(doc, '"unique_key"', 1, true) then uk = cjson.decode(doc).unique_key or '' end
-  redis.call('HSET', key, 'doc', doc, 'queue', q, 'priority', pri, 'max_attempts', maxa,
-    'result_ttl', rttl, 'failure_ttl', fttl, 'enqueued_at', enq, 'attempt', 0, 'lease', 0, 'unique_key', uk)
+  local fields = {'doc', doc, 'queue', q, 'priority', pri, 'max_attempts', maxa, 'result_ttl', rttl,
+    'failure_ttl', fttl, 'enqueued_at', enq, 'unique_key', uk}
+  local expire_at = nil
+  local run = redis.call('HGET', P .. 'running', id)
+  local done = redis.call('HGET', P .. 'done', id)
+  if run then
+    local started, worker = string.match(run, '^%d+ %S+ %S+ %d (%S+) (.*)$')
+    for _, v in ipairs({'state', 'started', 'lease', 1, 'attempt', 1, 'started_at', started, 'worker', worker}) do
+      fields[#fields + 1] = v
+    end
+    redis.call('HDEL', P .. 'running', id)
+  elseif done then
+    local ended, result = string.match(done, '^(%S+) (.*)$')
+    for _, v in ipairs({'state', 'finished', 'lease', 1, 'attempt', 1, 'ended_at', ended, 'result', result}) do
+      fields[#fields + 1] = v
+    end
+    expire_at = tonumber(ended) + rttl
+    redis.call('HDEL', P .. 'done', id)
+  else
+    local due = redis.call('ZSCORE', P .. 'scheduled:' .. q, id)
+    local state = 'queued'
+    if due then state = 'scheduled' end
+    for _, v in ipairs({'state', state, 'lease', 0, 'attempt', 0}) do fields[#fields + 1] = v end
+    if due then
+      fields[#fields + 1] = 'scheduled_for'
+      fields[#fields + 1] = due
+    end
+  end
+  redis.call('HSET', key, unpack(fields))
+  if expire_at then redis.call('PEXPIREAT', key, expire_at) end
   redis.call('HDEL', P .. 'jobs', id)
   return true
 end
@@ -177,7 +215,7 @@ local function settle(id, q, now, outcome, payload, retry_at)
 end
 
 -- Take the next job from the first non-empty queue, in order, under a lease.
--- Returns {id, queue, lease, attempt, doc, max_attempts, args-less doc} or false.
+-- Returns {id, queue, lease, attempt, doc or record, max_attempts or false} or false.
 local function fetch(now, lease_ms, worker, queues)
   for _, q in ipairs(queues) do
     promote(q, now)
@@ -191,7 +229,21 @@ local function fetch(now, lease_ms, worker, queues)
           break
         end
         local key = P .. 'job:' .. id
-        if redis.call('EXISTS', key) == 1 or materialize(id) then
+        local rec = false
+        if redis.call('EXISTS', key) == 0 then rec = redis.call('HGET', P .. 'jobs', id) end
+        if rec then
+          -- Fast home: a first run. Its run state is one field; the record goes to the worker
+          -- whole (it parses the header), so Lua builds no strings from it.
+          local rttl = string.match(rec, '^%S+ %S+ %S+ (%S+)')
+          local unique = '0'
+          if string.find(rec, '"unique_key"', 1, true) then unique = '1' end
+          redis.call('HSET', P .. 'running', id, '1 ' .. q .. ' ' .. rttl .. ' ' .. unique .. ' ' .. now .. ' ' .. worker)
+          redis.call('ZADD', P .. 'started:' .. q, now + lease_ms, id)
+          if redis.call('LLEN', P .. 'signal:' .. q) == 0 and redis.call('LLEN', list) > 0 then
+            redis.call('LPUSH', P .. 'signal:' .. q, '1')
+          end
+          return {id, q, 1, 1, rec, false}
+        elseif redis.call('EXISTS', key) == 1 then
           local lease = redis.call('HINCRBY', key, 'lease', 1)
           local attempt = redis.call('HINCRBY', key, 'attempt', 1)
           redis.call('HSET', key, 'state', 'started', 'started_at', now, 'worker', worker)

@@ -78,9 +78,36 @@ return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
     static let finish = script("finish", #"""
 local id, lease, now, outcome = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local key = P .. 'job:' .. id
+local status = nil
+local run = redis.call('HGET', P .. 'running', id)
+if run then
+  local run_lease, q, rttl, unique = string.match(run, '^(%d+) (%S+) (%S+) (%d)')
+  if tonumber(run_lease) ~= lease then
+    status = 'stale'
+    stat(q, 'stale', 1)
+  elseif outcome == 'finished' and unique == '0' then
+    -- The common case stays in the fast home: a few field writes, no new key.
+    redis.call('HDEL', P .. 'running', id)
+    redis.call('ZREM', P .. 'started:' .. q, id)
+    stat(q, 'finished', 1)
+    rttl = tonumber(rttl)
+    if rttl <= 0 then
+      redis.call('HDEL', P .. 'jobs', id)
+    else
+      local registry = P .. 'finished:' .. q
+      redis.call('HSET', P .. 'done', id, now .. ' ' .. ARGV[5])
+      redis.call('ZADD', registry, now, id)
+      if now % 16 == 0 then trim(registry, now, rttl) end
+    end
+    status = 'finished'
+  else
+    materialize(id)
+  end
+end
 local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel')
-local status = outcome
-if f[2] ~= 'started' or tonumber(f[1]) ~= lease then
+if status then
+  -- written above
+elseif f[2] ~= 'started' or tonumber(f[1]) ~= lease then
   status = 'stale'
   if f[3] then stat(f[3], 'stale', 1) end
 else
@@ -103,6 +130,7 @@ return {status, next}
     static let recover = script("recover", #"""
 local id, lease, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local key = P .. 'job:' .. id
+materialize(id)
 local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'attempt', 'max_attempts')
 if f[2] ~= 'started' or (lease >= 0 and tonumber(f[1]) ~= lease) then return 'stale' end
 local q = f[3]
@@ -124,6 +152,7 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
   local expired = redis.call('ZRANGEBYSCORE', P .. 'started:' .. q, '-inf', now, 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     local key = P .. 'job:' .. id
+    materialize(id)
     local f = redis.call('HMGET', key, 'state', 'cancel', 'attempt', 'max_attempts')
     if f[1] ~= 'started' then
       redis.call('ZREM', P .. 'started:' .. q, id)
@@ -144,6 +173,13 @@ return done
     /// asked for, 0 when not, -1 when the run lost its lease (fenced off).
     static let renew = script("renew", #"""
 local key = P .. 'job:' .. ARGV[1]
+local run = redis.call('HGET', P .. 'running', ARGV[1])
+if run then
+  local run_lease, q = string.match(run, '^(%d+) (%S+)')
+  if tonumber(run_lease) ~= tonumber(ARGV[2]) then return -1 end
+  redis.call('ZADD', P .. 'started:' .. q, 'XX', tonumber(ARGV[3]), ARGV[1])
+  return 0
+end
 local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel')
 if f[2] ~= 'started' or tonumber(f[1]) ~= tonumber(ARGV[2]) then return -1 end
 redis.call('ZADD', P .. 'started:' .. f[3], 'XX', tonumber(ARGV[3]), ARGV[1])
@@ -154,6 +190,7 @@ return 0
     /// Records progress. ARGV: id, lease, percent, note. Returns 1, or -1 when fenced off.
     static let progress = script("progress", #"""
 local key = P .. 'job:' .. ARGV[1]
+materialize(ARGV[1])
 local f = redis.call('HMGET', key, 'lease', 'state')
 if f[2] ~= 'started' or tonumber(f[1]) ~= tonumber(ARGV[2]) then return -1 end
 redis.call('HSET', key, 'progress', ARGV[3], 'progress_note', ARGV[4])
@@ -165,11 +202,10 @@ return 1
     static let cancel = script("cancel", #"""
 local id, now = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'job:' .. id
-local had_record = materialize(id)
+if not materialize(id) then return 'missing' end
 local f = redis.call('HMGET', key, 'state', 'queue')
-if not f[2] then return 'missing' end
 local q = f[2]
-if had_record or f[1] == 'queued' or f[1] == 'scheduled' then
+if f[1] == 'queued' or f[1] == 'scheduled' then
   if redis.call('ZREM', P .. 'scheduled:' .. q, id) == 0 then unqueue(q, id) end
   settle(id, q, now, 'canceled', ARGV[3], 0)
   return 'canceled'
@@ -188,13 +224,16 @@ return 'ended:' .. f[1]
     static let requeue = script("requeue", #"""
 local id, now = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'job:' .. id
-local f = redis.call('HMGET', key, 'state', 'queue', 'unique_key')
-if not f[1] then
+if redis.call('EXISTS', key) == 0 then
   local rec = redis.call('HGET', P .. 'jobs', id)
   if not rec then return 'missing' end
-  if redis.call('ZSCORE', P .. 'scheduled:' .. parse_record(rec), id) then return 'refused:scheduled' end
+  local q = parse_record(rec)
+  if redis.call('HEXISTS', P .. 'running', id) == 1 then return 'refused:started' end
+  if redis.call('HEXISTS', P .. 'done', id) == 1 then return 'refused:finished' end
+  if redis.call('ZSCORE', P .. 'scheduled:' .. q, id) then return 'refused:scheduled' end
   return 'refused:queued'
 end
+local f = redis.call('HMGET', key, 'state', 'queue', 'unique_key')
 if f[1] ~= 'failed' and f[1] ~= 'canceled' then return 'refused:' .. f[1] end
 local q = f[2]
 if f[3] and f[3] ~= '' then
@@ -241,18 +280,8 @@ return out
     static let delete = script("delete", #"""
 local id = ARGV[1]
 local key = P .. 'job:' .. id
-local rec = redis.call('HGET', P .. 'jobs', id)
-if rec then
-  local q = parse_record(rec)
-  if redis.call('ZREM', P .. 'scheduled:' .. q, id) == 0 then unqueue(q, id) end
-  if string.find(rec, '"unique_key"', 1, true) then
-    local _, _, _, _, _, _, doc = parse_record(rec)
-    local uk = cjson.decode(doc).unique_key
-    if uk and redis.call('GET', P .. 'unique:' .. uk) == id then redis.call('DEL', P .. 'unique:' .. uk) end
-  end
-  redis.call('HDEL', P .. 'jobs', id)
-  return 'deleted'
-end
+if redis.call('HEXISTS', P .. 'running', id) == 1 then return 'started' end
+materialize(id)
 local f = redis.call('HMGET', key, 'state', 'queue')
 if not f[1] then return 'missing' end
 if f[1] == 'started' then return 'started' end
@@ -329,7 +358,8 @@ return out
 """#)
 
     /// Reads a job: {'hash', field, value, …} for a job with its own hash, or
-    /// {'record', record, scheduled_for or false} for one that has not run yet, or false.
+    /// {'record', record, scheduled_for, running, done} (each false when absent) for one in its
+    /// fast home, or false.
     static let read = script("read", #"""
 local id = ARGV[1]
 local fields = redis.call('HGETALL', P .. 'job:' .. id)
@@ -341,7 +371,7 @@ local rec = redis.call('HGET', P .. 'jobs', id)
 if not rec then return false end
 local q = parse_record(rec)
 local due = redis.call('ZSCORE', P .. 'scheduled:' .. q, id)
-return {'record', rec, due}
+return {'record', rec, due, redis.call('HGET', P .. 'running', id), redis.call('HGET', P .. 'done', id)}
 """#)
 
     /// Every script, for loading up front (before a pipeline, or at start-up).
