@@ -34,6 +34,13 @@ public final class Worker {
         public var burst = false
         /// Soft time limit when the job sets none.
         public var defaultSoftTimeLimit: Duration?
+        /// Hard time limit when the job sets none (enforced by a supervisor, which kills).
+        public var defaultTimeLimit: Duration?
+        /// Who hears about job starts and ends (the supervisor's pipe), if anyone.
+        public var events: (any WorkerEvents)?
+        /// Whether the worker cancels a job at its soft limit itself. A supervisor that times
+        /// limits and sends USR1 turns this off.
+        public var enforcesSoftLimit = true
 
         /// Creates options with a `host:pid` name.
         public init(queues: [String] = ["default"]) {
@@ -121,6 +128,7 @@ public final class Worker {
             }
             guard let job = next else {
                 if options.burst { return .drained }
+                options.events?.heartbeat()
                 idle()
                 continue
             }
@@ -128,6 +136,7 @@ public final class Worker {
             jobsDone += 1
             let more = !stopFlag.load(ordering: .relaxed) && (options.maxJobs.map { jobsDone < $0 } ?? true)
             next = record(job, outcome, fetchNext: more)
+            options.events?.jobEnded(id: job.id)
             if let maxJobs = options.maxJobs, jobsDone >= maxJobs { return .maxJobs }
         }
     }
@@ -179,7 +188,9 @@ public final class Worker {
         let limits = JobLimits(document: job.document)
         let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: handler.retryPolicy?.maxAttempts ?? job.maxAttempts,
                                  queue: job.queue, reporter: keeper)
-        keeper.begin(job, softLimit: limits.soft ?? options.defaultSoftTimeLimit)
+        let soft = limits.soft ?? options.defaultSoftTimeLimit
+        options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: limits.hard ?? options.defaultTimeLimit)
+        keeper.begin(job, softLimit: options.enforcesSoftLimit ? soft : nil)
         let document = job.document
         let task = Task(executorPreference: executor) { () async -> Result<String, any Error> in
             do {

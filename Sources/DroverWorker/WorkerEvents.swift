@@ -1,0 +1,14 @@
+import DroverCore
+import DroverQueue
+
+/// What a worker tells whoever supervises it (DESIGN.md: the child tells the master over its
+/// pipe when it starts and ends a job, with id and limits, and beats while idle). Called on the
+/// worker's own thread; implementations must not block for long.
+public protocol WorkerEvents: Sendable {
+    /// A job started: the master times its limits from now, and requeues it if this process dies.
+    func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?)
+    /// The job's outcome was recorded.
+    func jobEnded(id: JobID)
+    /// The worker is idle and alive (called at least once per idle wait).
+    func heartbeat()
+}
