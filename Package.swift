@@ -36,9 +36,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "DroverSupervisor",
+            dependencies: [
+                "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Drover",
             dependencies: [
-                "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem", "DroverWorker",
+                "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem", "DroverWorker", "DroverSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,6 +72,11 @@ let package = Package(
         .testTarget(
             name: "DroverWorkerTests",
             dependencies: ["DroverWorker", "DroverQueue", "DroverCore", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverSupervisorTests",
+            dependencies: ["DroverSupervisor", "DroverSystem", "DroverQueue", "DroverCore", "DroverTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

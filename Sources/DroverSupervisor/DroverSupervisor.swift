@@ -1,0 +1,1 @@
+// DroverSupervisor: the single-threaded master (see issue 4).
