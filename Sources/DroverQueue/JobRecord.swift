@@ -16,7 +16,7 @@ enum JobRecord {
             "state": scheduledFor == nil ? JobState.queued.rawValue : JobState.scheduled.rawValue,
         ]
         if let scheduledFor { fields["scheduled_for"] = String(scheduledFor) }
-        // running: 'LEASE QUEUE RESULT_TTL UNIQUE STARTED_AT WORKER'; done: 'ENDED_AT RESULT'.
+        // running: 'LEASE QUEUE RESULT_TTL UNIQUE STARTED_AT WORKER'; done: 'ENDED_AT STARTED_AT WORKER RESULT'.
         if let running {
             let parts = running.split(separator: " ", maxSplits: 5).map(String.init)
             if parts.count == 6 {
@@ -26,12 +26,17 @@ enum JobRecord {
                 fields["started_at"] = parts[4]
                 fields["worker"] = parts[5]
             }
-        } else if let done, let space = done.firstIndex(of: " ") {
-            fields["state"] = JobState.finished.rawValue
-            fields["lease"] = "1"
-            fields["attempt"] = "1"
-            fields["ended_at"] = String(done[..<space])
-            fields["result"] = String(done[done.index(after: space)...])
+        } else if let done {
+            let parts = done.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 4 {
+                fields["state"] = JobState.finished.rawValue
+                fields["lease"] = "1"
+                fields["attempt"] = "1"
+                fields["ended_at"] = parts[0]
+                fields["started_at"] = parts[1]
+                fields["worker"] = parts[2]
+                fields["result"] = parts[3]
+            }
         }
         return decode(id: id, fields: fields)
     }

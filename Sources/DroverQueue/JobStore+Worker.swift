@@ -64,7 +64,8 @@ public struct FetchSpec: Sendable {
     /// Creates a spec.
     public init(queues: [String], worker: String, leaseMilliseconds: Int64 = 30_000) {
         self.queues = queues
-        self.worker = worker
+        // Run records are space-separated: a name never holds white space.
+        self.worker = worker.isEmpty ? "worker" : String(worker.map { $0.isWhitespace ? "_" : $0 })
         self.leaseMilliseconds = leaseMilliseconds
     }
 }

@@ -160,7 +160,7 @@ public final class Worker {
 
     private func idle() {
         do {
-            if ContinuousClock.now - lastRecovery > .seconds(5) {
+            if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
                 lastRecovery = .now
                 let recovered = try store.recoverExpired()
                 if !recovered.isEmpty {

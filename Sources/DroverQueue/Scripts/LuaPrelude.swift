@@ -92,7 +92,8 @@ end
 -- A job's "fast home" is its record in `jobs`, plus a `running` field while it runs and a `done`
 -- field once it finished (a plain first run that succeeds never needs more). Any other
 -- transition first moves the job into its own hash `job:ID`: its "hash home".
--- running[id] = 'LEASE QUEUE RESULT_TTL UNIQUE(0|1) STARTED_AT WORKER'; done[id] = 'ENDED_AT RESULT'.
+-- running[id] = 'LEASE QUEUE RESULT_TTL UNIQUE(0|1) STARTED_AT WORKER';
+-- done[id] = 'ENDED_AT STARTED_AT WORKER RESULT' (worker names hold no spaces).
 -- Returns false when the job does not exist.
 local function materialize(id)
   local key = P .. 'job:' .. id
@@ -114,8 +115,9 @@ local function materialize(id)
     end
     redis.call('HDEL', P .. 'running', id)
   elseif done then
-    local ended, result = string.match(done, '^(%S+) (.*)$')
-    for _, v in ipairs({'state', 'finished', 'lease', 1, 'attempt', 1, 'ended_at', ended, 'result', result}) do
+    local ended, started, worker, result = string.match(done, '^(%S+) (%S+) (%S+) (.*)$')
+    for _, v in ipairs({'state', 'finished', 'lease', 1, 'attempt', 1, 'ended_at', ended, 'started_at', started,
+        'worker', worker, 'result', result}) do
       fields[#fields + 1] = v
     end
     expire_at = tonumber(ended) + rttl

@@ -81,7 +81,7 @@ local key = P .. 'job:' .. id
 local status = nil
 local run = redis.call('HGET', P .. 'running', id)
 if run then
-  local run_lease, q, rttl, unique = string.match(run, '^(%d+) (%S+) (%S+) (%d)')
+  local run_lease, q, rttl, unique, started, worker = string.match(run, '^(%d+) (%S+) (%S+) (%d) (%S+) (%S+)')
   if tonumber(run_lease) ~= lease then
     status = 'stale'
     stat(q, 'stale', 1)
@@ -95,7 +95,7 @@ if run then
       redis.call('HDEL', P .. 'jobs', id)
     else
       local registry = P .. 'finished:' .. q
-      redis.call('HSET', P .. 'done', id, now .. ' ' .. ARGV[5])
+      redis.call('HSET', P .. 'done', id, now .. ' ' .. started .. ' ' .. worker .. ' ' .. ARGV[5])
       redis.call('ZADD', registry, now, id)
       if now % 16 == 0 then trim(registry, now, rttl) end
     end

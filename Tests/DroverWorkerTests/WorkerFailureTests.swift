@@ -1,0 +1,78 @@
+import DroverCore
+import DroverQueue
+import DroverSystem
+import DroverTestSupport
+import Foundation
+import Testing
+
+@Suite(.serialized) struct WorkerFailureTests {
+    @Test func killedWorkersJobIsRecoveredByLeaseExpiryAndFinishedElsewhere() throws {
+        let h = try WorkerHarness()
+        let id = try h.enqueue("builtin.sleep", args: #"{"seconds": 1}"#)
+        let first = try h.worker(["--lease", "1"])
+        try h.waitFor(id) { $0.state == .started }
+        first.send(.kill)
+        #expect(first.waitForExit() == .signaled(.kill, coreDumped: false))
+        // A second worker recovers the expired lease (it looks every half lease while idle).
+        let second = try h.worker(["--lease", "1"])
+        let job = try h.waitFor(id, timeout: .seconds(15)) { $0.state == .finished }
+        #expect(job.attempt == 2)
+        second.terminate()
+    }
+
+    @Test func lateFinisherAfterLeaseTakeoverIsDiscarded() throws {
+        let h = try WorkerHarness()
+        let id = try h.enqueue("builtin.sleep", args: #"{"seconds": 0.5}"#)
+        let slow = try h.worker(["--lease", "1", "--name", "slow"])
+        try h.waitFor(id) { $0.state == .started && $0.worker == "slow" }
+        slow.send(.stop)  // frozen past its lease: its host looks gone
+        let fast = try h.worker(["--lease", "5", "--name", "fast"])
+        let done = try h.waitFor(id, timeout: .seconds(15)) { $0.state == .finished && $0.worker == "fast" }
+        #expect(done.attempt == 2)
+        let endedByFast = done.endedAt
+        slow.send(.cont)
+        // The thawed worker finishes its copy; its outcome must not overwrite the newer run's.
+        _ = try slow.await("outcome discarded", timeout: .seconds(10))
+        let after = try h.job(id)
+        #expect(after.worker == "fast")
+        #expect(after.endedAt == endedByFast)
+        #expect(after.attempt == 2)
+        slow.terminate()
+        fast.terminate()
+    }
+
+    @Test func cancelOfARunningJobEndsItCanceled() throws {
+        let h = try WorkerHarness()
+        let id = try h.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
+        let worker = try h.worker([])
+        try h.waitFor(id) { $0.state == .started }
+        #expect(try h.store.cancel(id) == .requested)
+        let job = try h.waitFor(id, timeout: .seconds(5)) { $0.state == .canceled }
+        #expect(job.error?.type == "Canceled")
+        #expect(try h.store.ids(in: "canceled", queue: "default").contains(id))
+        #expect(worker.terminate() == .exited(0))
+    }
+
+    @Test func termFinishesTheCurrentJobThenExits() throws {
+        let h = try WorkerHarness()
+        let id = try h.enqueue("builtin.sleep", args: #"{"seconds": 0.5}"#)
+        let next = try h.enqueue("builtin.noop")
+        let worker = try h.worker([])
+        try h.waitFor(id) { $0.state == .started }
+        worker.send(.term)
+        #expect(worker.waitForExit() == .exited(0))
+        #expect(try h.job(id).state == .finished)
+        // The job after it stays queued for the next worker: nothing lost.
+        #expect(try h.job(next).state == .queued)
+    }
+
+    @Test func redisDownThenBackDoesNotLoseTheJob() throws {
+        let h = try WorkerHarness()
+        let worker = try h.worker([])
+        h.server.stop()
+        try h.server.start()
+        let id = try h.enqueue("builtin.noop")
+        try h.waitFor(id, timeout: .seconds(15)) { $0.state == .finished }
+        worker.terminate()
+    }
+}

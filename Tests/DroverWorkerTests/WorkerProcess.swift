@@ -1,0 +1,66 @@
+import DroverCore
+import DroverQueue
+import DroverRedis
+import DroverSystem
+import DroverTestSupport
+import Foundation
+
+/// The built `drover` binary beside the test bundle, run as worker processes against a private
+/// redis-server.
+struct WorkerHarness {
+    let server: RedisServer
+    let store: JobStore
+
+    init() throws {
+        server = try RedisServer()
+        store = JobStore(client: server.client())
+    }
+
+    static var binary: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var dir = bundle
+        // The xctest may be a bundle directory on some layouts: walk up to where `drover` is.
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("drover").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return bundle.appendingPathComponent("drover").path
+    }
+
+    var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["REDIS_URL"] = server.urlString
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        return env
+    }
+
+    /// Starts `drover work ARGS…` and waits until it serves.
+    func worker(_ arguments: [String]) throws -> ChildProgram {
+        try ChildProgram.start(Self.binary, ["drover", "work"] + arguments, environment: environment, awaiting: "serving")
+    }
+
+    func enqueue(_ name: String, args: String = "{}", _ configure: (inout JobOptions) -> Void = { _ in }) throws -> JobID {
+        var options = JobOptions()
+        configure(&options)
+        return try store.enqueue(EnqueueRequest(name: name, argsJSON: args, options: options)).id
+    }
+
+    func job(_ id: JobID) throws -> Job {
+        guard let job = try store.job(id) else { throw TestFixtureError("no job \(id)") }
+        return job
+    }
+
+    /// Polls the job until `condition` holds (an event in Redis; bounded by `timeout`).
+    @discardableResult
+    func waitFor(_ id: JobID, timeout: Duration = .seconds(10), _ condition: (Job) -> Bool) throws -> Job {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let job = try store.job(id), condition(job) { return job }
+            if ContinuousClock.now > deadline {
+                throw TestFixtureError("job \(id) never met the condition; last: \(String(describing: try store.job(id)))")
+            }
+            usleep(5_000)
+        }
+    }
+}
