@@ -104,7 +104,8 @@ if run then
     materialize(id)
   end
 end
-local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel')
+local f = {}
+if not status then f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel') end
 if status then
   -- written above
 elseif f[2] ~= 'started' or tonumber(f[1]) ~= lease then
