@@ -9,6 +9,13 @@ public struct AnyJobHandler: Sendable {
     public let retryPolicy: RetryPolicy?
     let invoke: @Sendable (_ document: String, _ context: JobContext) async throws -> String
 
+    /// A handler made of a closure over the job's document (exec jobs).
+    init(name: String, retryPolicy: RetryPolicy?, invoke: @escaping @Sendable (String, JobContext) async throws -> String) {
+        self.name = name
+        self.retryPolicy = retryPolicy
+        self.invoke = invoke
+    }
+
     /// Wraps a handler.
     public init<H: JobHandler>(_ handler: H) {
         name = H.name

@@ -36,6 +36,9 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Lease in seconds: a job held longer without renewal is recovered by others.")
     var lease: Double = 30
 
+    @Option(help: ArgumentHelp("Config file, for its exec: table (default: DROVER_CONFIG, or /etc/drover/drover.yml when present).", valueName: "file"))
+    var config: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -57,8 +60,19 @@ struct WorkCommand: ParsableCommand {
             options.maxJobs = maxJobs
             if let name { options.name = name }
             options.lease = .milliseconds(Int64(lease * 1000))
+            var handlers = DroverApp.handlers
+            if let path = DroverConfig.path(flag: config, environment: ProcessInfo.processInfo.environment,
+                                            fileExists: { FileManager.default.fileExists(atPath: $0) }) {
+                let loaded: DroverConfig
+                do throws(ConfigError) {
+                    loaded = try DroverConfig.load(path: path)
+                } catch {
+                    throw CLIFailure(status: ExitStatus.config, message: error.description)
+                }
+                for command in loaded.exec { handlers.register(ExecJobHandler.handler(for: command)) }
+            }
             let worker = Worker(redis: try connection.clientOptions(), prefix: connection.resolvedPrefix,
-                                handlers: DroverApp.handlers, options: options, logger: logger)
+                                handlers: handlers, options: options, logger: logger)
             let sources = Self.installSignals(worker)
             logger.info("worker \(options.name) serving \(options.queues.joined(separator: ", "))")
             let exit = worker.run()

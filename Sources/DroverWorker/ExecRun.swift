@@ -1,0 +1,103 @@
+import DroverSystem
+
+/// One run of an admin-configured program for an exec job: argv only (no shell), the job's
+/// arguments on stdin, stdout collected, stderr's tail kept, in a process group of its own so
+/// that stopping it stops everything it started.
+struct ExecRun {
+    /// How the program ended.
+    struct Ending {
+        var status: WaitStatus
+        var stdout: [UInt8]
+        var stderrTail: [UInt8]
+        var stoppedByUs: Bool
+    }
+
+    /// The most stderr kept (the end of it, where the error usually is).
+    static let stderrLimit = 16 * 1024
+    /// The most stdout read: a result is meant to be JSON, not a data transfer.
+    static let stdoutLimit = 16 * 1024 * 1024
+
+    let argv: [String]
+    let input: [UInt8]
+    /// After a cancel, how long the program gets between TERM and KILL.
+    var termGrace: Duration = .seconds(2)
+
+    /// Runs the program to its end; `isCancelled` is asked every 50 ms.
+    func run(isCancelled: () -> Bool) throws(SystemError) -> Ending {
+        let stdin = try Pipe(nonBlockingWrite: true)
+        let stdout = try Pipe(nonBlockingRead: true)
+        let stderr = try Pipe(nonBlockingRead: true)
+        var spawn = Spawn(path: argv[0], arguments: argv)
+        spawn.newProcessGroup = true
+        spawn.standardInput = stdin.readEnd
+        spawn.standardOutput = stdout.writeEnd
+        spawn.standardError = stderr.writeEnd
+        let pid = try spawn.run()
+        try stdin.readEnd.close()
+        try stdout.writeEnd.close()
+        try stderr.writeEnd.close()
+
+        var out: [UInt8] = []
+        var err: [UInt8] = []
+        var written = 0
+        var stdinOpen = true
+        var outOpen = true
+        var errOpen = true
+        var termSentAt: MonotonicClock.Instant?
+        var killed = false
+        if input.isEmpty { try stdin.writeEnd.close(); stdinOpen = false }
+
+        while outOpen || errOpen {
+            var poller = Poller()
+            if outOpen { poller.add(stdout.readEnd) }
+            if errOpen { poller.add(stderr.readEnd) }
+            if stdinOpen { poller.add(stdin.writeEnd, events: .writable) }
+            let ready = try poller.poll(timeoutMilliseconds: 50)
+            for event in ready {
+                if stdinOpen, event.descriptor == stdin.writeEnd.rawValue {
+                    do throws(SystemError) {
+                        if let n = try stdin.writeEnd.write(Array(input[written...])) { written += n }
+                        if written >= input.count { try stdin.writeEnd.close(); stdinOpen = false }
+                    } catch {
+                        // The program closed its stdin without reading it all: its choice.
+                        try? stdin.writeEnd.close()
+                        stdinOpen = false
+                    }
+                } else if outOpen, event.descriptor == stdout.readEnd.rawValue {
+                    outOpen = try drain(stdout.readEnd, into: &out, keepTail: false, limit: Self.stdoutLimit)
+                } else if errOpen, event.descriptor == stderr.readEnd.rawValue {
+                    errOpen = try drain(stderr.readEnd, into: &err, keepTail: true, limit: Self.stderrLimit)
+                }
+            }
+            if isCancelled() {
+                if termSentAt == nil {
+                    termSentAt = MonotonicClock.now()
+                    try? Posix.killProcessGroup(pid, .term)
+                } else if !killed, let sent = termSentAt, sent.duration(to: MonotonicClock.now()) > termGrace {
+                    killed = true
+                    try? Posix.killProcessGroup(pid, .kill)
+                }
+            }
+        }
+        let status = try Posix.wait(pid)
+        // Whatever the program started and left behind goes with it.
+        try? Posix.killProcessGroup(pid, .kill)
+        return Ending(status: status, stdout: out, stderrTail: err, stoppedByUs: termSentAt != nil)
+    }
+
+    /// Reads what is there; returns false at end of file.
+    private func drain(_ fd: FileDescriptor, into buffer: inout [UInt8], keepTail: Bool, limit: Int) throws(SystemError) -> Bool {
+        while true {
+            switch try fd.read(into: &buffer, maxCount: 65536) {
+            case .read:
+                if buffer.count > limit {
+                    if keepTail { buffer.removeFirst(buffer.count - limit) } else { buffer.removeLast(buffer.count - limit) }
+                }
+            case .wouldBlock:
+                return true
+            case .endOfFile:
+                return false
+            }
+        }
+    }
+}
