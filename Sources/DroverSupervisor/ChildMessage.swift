@@ -1,0 +1,92 @@
+import DroverCore
+
+/// One line a child writes to its pipe to the master (DESIGN.md "Supervisor": the child says
+/// when it starts and ends a job, with id and limits, and beats while idle).
+///
+/// The wire form is one short ASCII line, so a line is written with one `write(2)` under
+/// `PIPE_BUF` bytes and never interleaves with another:
+/// - `start ID LEASE SOFT_MS HARD_MS` (a limit of `-` means none),
+/// - `end ID`,
+/// - `beat`.
+/// An id is percent-escaped where it holds `%`, a space or a line break, so it stays one field.
+public enum ChildMessage: Hashable, Sendable {
+    /// A job started under `lease`, with its effective limits in milliseconds.
+    case started(id: JobID, lease: Int, softMilliseconds: Int64?, hardMilliseconds: Int64?)
+    /// The job's outcome was recorded.
+    case ended(id: JobID)
+    /// Idle and alive.
+    case beat
+
+    /// The line, with its trailing newline.
+    public var line: String {
+        switch self {
+        case let .started(id, lease, soft, hard):
+            return "start \(Self.escape(id.rawValue)) \(lease) \(soft.map(String.init) ?? "-") \(hard.map(String.init) ?? "-")\n"
+        case let .ended(id):
+            return "end \(Self.escape(id.rawValue))\n"
+        case .beat:
+            return "beat\n"
+        }
+    }
+
+    /// Parses one line, without its newline.
+    /// - Returns: nil for anything malformed; the master logs and ignores it rather than trust it.
+    public init?(line: Substring) {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+        switch fields.first {
+        case "start":
+            guard fields.count == 5, let id = Self.unescape(fields[1]), let lease = Int(fields[2]),
+                  let soft = Self.limit(fields[3]), let hard = Self.limit(fields[4]) else { return nil }
+            self = .started(id: JobID(id), lease: lease, softMilliseconds: soft, hardMilliseconds: hard)
+        case "end":
+            guard fields.count == 2, let id = Self.unescape(fields[1]) else { return nil }
+            self = .ended(id: JobID(id))
+        case "beat":
+            guard fields.count == 1 else { return nil }
+            self = .beat
+        default:
+            return nil
+        }
+    }
+
+    /// A limit field: `-` is none (`.some(nil)`), a bad number is nil.
+    private static func limit(_ field: Substring) -> Int64?? {
+        if field == "-" { return .some(nil) }
+        guard let value = Int64(field), value >= 0 else { return nil }
+        return .some(value)
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "%": out += "%25"
+            case " ": out += "%20"
+            case "\n": out += "%0A"
+            case "\r": out += "%0D"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func unescape(_ field: Substring) -> String? {
+        guard !field.isEmpty else { return nil }
+        guard field.contains("%") else { return String(field) }
+        var out = ""
+        var rest = field[...]
+        while let percent = rest.firstIndex(of: "%") {
+            out += rest[..<percent]
+            let code = rest[percent...].prefix(3)
+            switch code {
+            case "%20": out += " "
+            case "%0A": out += "\n"
+            case "%0D": out += "\r"
+            case "%25": out += "%"
+            default: return nil
+            }
+            rest = rest[percent...].dropFirst(3)
+        }
+        return out + rest
+    }
+}

@@ -1,1 +1,0 @@
-// DroverSupervisor: the single-threaded master (see issue 4).

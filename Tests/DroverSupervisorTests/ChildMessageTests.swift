@@ -1,0 +1,42 @@
+import DroverCore
+import DroverSupervisor
+import Testing
+
+@Suite struct ChildMessageTests {
+    @Test func startLineCarriesIdLeaseAndBothLimits() {
+        let message = ChildMessage.started(id: JobID("01J0ABC"), lease: 3, softMilliseconds: 1500, hardMilliseconds: 2000)
+        #expect(message.line == "start 01J0ABC 3 1500 2000\n")
+        #expect(ChildMessage(line: message.line.dropLast()) == message)
+    }
+
+    @Test func missingLimitsAreDashes() {
+        let message = ChildMessage.started(id: JobID("x"), lease: 1, softMilliseconds: nil, hardMilliseconds: 500)
+        #expect(message.line == "start x 1 - 500\n")
+        #expect(ChildMessage(line: "start x 1 - 500") == message)
+    }
+
+    @Test func endAndBeatRoundTrip() {
+        #expect(ChildMessage(line: "end abc") == .ended(id: JobID("abc")))
+        #expect(ChildMessage(line: "beat") == .beat)
+        #expect(ChildMessage.beat.line == "beat\n")
+    }
+
+    @Test func idsWithSpacesAndPercentStayOneField() {
+        let message = ChildMessage.ended(id: JobID("a b%c\nd"))
+        #expect(message.line == "end a%20b%25c%0Ad\n")
+        #expect(ChildMessage(line: message.line.dropLast()) == message)
+    }
+
+    @Test func malformedLinesAreRejected() {
+        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "end", "end a b", "beat now", "hello", "end %zz"] {
+            #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
+        }
+    }
+
+    @Test func lineBufferJoinsPartialReadsAndSplitsBatches() {
+        var buffer = LineBuffer()
+        #expect(buffer.append(Array("be".utf8)).isEmpty)
+        #expect(buffer.append(Array("at\nend x\nsta".utf8)) == ["beat", "end x"])
+        #expect(buffer.append(Array("rt y 1 - -\n".utf8)) == ["start y 1 - -"])
+    }
+}

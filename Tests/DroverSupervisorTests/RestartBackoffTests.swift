@@ -1,0 +1,26 @@
+import DroverSupervisor
+import Testing
+
+@Suite struct RestartBackoffTests {
+    @Test func firstEarlyDeathIsReplacedAtOnce() {
+        var backoff = RestartBackoff()
+        #expect(backoff.recordDeath(lifetime: .milliseconds(10)) == .zero)
+    }
+
+    @Test func repeatedEarlyDeathsDoubleUpToTheCap() {
+        var backoff = RestartBackoff(initial: .milliseconds(100), maximum: .seconds(1), healthyLifetime: .seconds(5))
+        let waits = (0..<7).map { _ in backoff.recordDeath(lifetime: .milliseconds(10)) }
+        #expect(waits == [.zero, .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1)])
+        #expect(backoff.isCrashLooping)
+    }
+
+    @Test func aHealthyChildResetsTheCount() {
+        var backoff = RestartBackoff(initial: .milliseconds(100), maximum: .seconds(1), healthyLifetime: .seconds(5))
+        _ = backoff.recordDeath(lifetime: .zero)
+        _ = backoff.recordDeath(lifetime: .zero)
+        #expect(backoff.recordDeath(lifetime: .seconds(6)) == .zero)
+        #expect(backoff.failures == 0)
+        #expect(backoff.recordDeath(lifetime: .zero) == .zero)
+        #expect(!backoff.isCrashLooping)
+    }
+}
