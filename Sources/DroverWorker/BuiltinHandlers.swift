@@ -5,7 +5,7 @@ public enum BuiltinHandlers {
     /// All of them.
     public static var all: [AnyJobHandler] {
         [AnyJobHandler(Noop()), AnyJobHandler(Sleep()), AnyJobHandler(Fail()), AnyJobHandler(Progress()),
-         AnyJobHandler(Allocate()), AnyJobHandler(Crash())]
+         AnyJobHandler(Allocate()), AnyJobHandler(Crash()), AnyJobHandler(Stamp())]
     }
 
     /// Does nothing: measures Drover's own cost per job.
@@ -64,6 +64,16 @@ public enum BuiltinHandlers {
             block[block.count / 2] = 2
             Retained.keep(block)
             return arguments.megabytes
+        }
+    }
+
+    /// Returns the wall-clock time (µs since the epoch) at which it started: the benchmark of
+    /// enqueue-to-start latency compares it with the time the producer sent the job.
+    public struct Stamp: JobHandler {
+        public static let name = "builtin.stamp"
+        public init() {}
+        public func run(_ arguments: NoArguments, context: JobContext) async throws -> Int64 {
+            WallClock.nowMicroseconds()
         }
     }
 

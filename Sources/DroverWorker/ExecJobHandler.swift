@@ -1,4 +1,5 @@
 import DroverCore
+import DroverQueue
 import DroverSystem
 
 /// Jobs that any language can serve: the config's `exec:` table names a job and the program that
@@ -9,7 +10,7 @@ public enum ExecJobHandler {
     /// A handler for one configured command.
     public static func handler(for command: ExecCommand) -> AnyJobHandler {
         AnyJobHandler(name: command.name, retryPolicy: nil) { document, context in
-            let input = Array(ArgumentsText.extract(from: document).utf8)
+            let input = Array(JobDocument.argumentsText(of: document).utf8)
             let run = ExecRun(argv: command.argv, input: input)
             let ending: ExecRun.Ending
             do {
@@ -42,56 +43,6 @@ public struct ExecFailure: Error, CustomStringConvertible {
     public var stderr: String
     public var description: String {
         stderr.isEmpty ? message : "\(message); stderr: \(stderr)"
-    }
-}
-
-/// The raw text of the `args` member of a job document (the program gets it byte for byte).
-enum ArgumentsText {
-    static func extract(from document: String) -> String {
-        let bytes = Array(document.utf8)
-        let marker = Array("\"args\":".utf8)
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if inString {
-                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
-                index += 1
-                continue
-            }
-            if depth == 1, byte == 0x22, bytes[index...].starts(with: marker) {
-                return value(in: bytes, from: index + marker.count)
-            }
-            if byte == 0x22 { inString = true } else if byte == 0x7B || byte == 0x5B { depth += 1 } else if byte == 0x7D || byte == 0x5D { depth -= 1 }
-            index += 1
-        }
-        return "null"
-    }
-
-    private static func value(in bytes: [UInt8], from start: Int) -> String {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var index = start
-        while index < bytes.count {
-            let byte = bytes[index]
-            if inString {
-                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
-            } else if byte == 0x22 {
-                inString = true
-            } else if byte == 0x7B || byte == 0x5B {
-                depth += 1
-            } else if byte == 0x7D || byte == 0x5D {
-                if depth == 0 { break }
-                depth -= 1
-            } else if byte == 0x2C, depth == 0 {
-                break
-            }
-            index += 1
-        }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 }
 

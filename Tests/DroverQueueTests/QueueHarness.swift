@@ -42,43 +42,10 @@ struct Fetched: Equatable {
             self.doc = job.document
             self.name = parsed["name"]?.string ?? ""
             self.maxAttempts = job.maxAttempts
-            self.args = Fetched.rawMember("args", of: job.document) ?? "null"
+            self.args = JobDocument.argumentsText(of: job.document)
         }
     }
 
-    /// The raw text of a top-level member of a JSON object (the workers hand `args` to the
-    /// handler as text, so the text is what must survive).
-    static func rawMember(_ name: String, of doc: String) -> String? {
-        let bytes = Array(doc.utf8)
-        let marker = Array("\"\(name)\":".utf8)
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var i = 0
-        var start: Int?
-        while i < bytes.count {
-            let b = bytes[i]
-            if inString {
-                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
-            } else if b == 0x22 {
-                if depth == 1, start == nil, Array(bytes[i..<min(i + marker.count, bytes.count)]) == marker {
-                    start = i + marker.count
-                    i += marker.count
-                    continue
-                }
-                inString = true
-            } else if b == 0x7B || b == 0x5B {
-                depth += 1
-            } else if b == 0x7D || b == 0x5D || b == 0x2C {
-                if b != 0x2C { depth -= 1 }
-                if let s = start, (b == 0x2C && depth == 1) || depth == 0 {
-                    return String(decoding: bytes[s..<i], as: UTF8.self)
-                }
-            }
-            i += 1
-        }
-        return nil
-    }
 }
 
 /// A private redis-server, a store over it, and the worker-side scripts (which have no Swift
