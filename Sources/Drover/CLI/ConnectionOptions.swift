@@ -65,6 +65,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         switch error.code {
         case .unavailable: status = ExitStatus.unavailable
         case .invalidRequest: status = ExitStatus.usage
+        // Wrong credentials are configuration: retrying (or systemd restarting) cannot fix them.
+        case _ where error.underlying?.code == .authentication: status = ExitStatus.config
         default: status = ExitStatus.failure
         }
         message = error.message

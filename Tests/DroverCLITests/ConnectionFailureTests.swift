@@ -1,0 +1,77 @@
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// What the CLI does when Redis cannot be reached or its URL is wrong: exit 69 (or 64 for a
+/// malformed URL) quickly, with one line that names the failure and never the password.
+@Suite("drover with Redis down or misconfigured", .serialized)
+struct ConnectionFailureTests {
+    static let commands: [[String]] = [
+        ["enqueue", "builtin.noop"], ["enqueue", "builtin.noop", "--count", "10"],
+        ["status", "01JD3W4X5Y6Z7A8B9C0D1E2F3G"], ["cancel", "01JD3W4X5Y6Z7A8B9C0D1E2F3G"], ["info", "--json"],
+    ]
+
+    @Test("a socket that does not exist: exit 69 within a second, naming the failure", arguments: commands)
+    func missingSocket(_ command: [String]) throws {
+        let run = try DroverBinary.run(command + ["--url", "unix:///nonexistent/drover-test.sock"])
+        #expect(run.exitCode == 69, "\(run)")
+        #expect(run.elapsed < .seconds(1), "\(run)")
+        #expect(run.stdout.isEmpty, "\(run)")
+        #expect(run.stderr.hasPrefix("drover: "), "\(run)")
+        #expect(run.stderr.contains("/nonexistent/drover-test.sock"), "the message should say where: \(run)")
+        #expect(run.stderr.lowercased().contains("no such file"), "the message should say why: \(run)")
+    }
+
+    @Test("a server that was stopped: exit 69 within a second, from REDIS_URL")
+    func stoppedServer() throws {
+        let server = try RedisServer()
+        let url = server.urlString
+        let up = try DroverBinary.run(["info"], environment: ["REDIS_URL": url])
+        #expect(up.exitCode == 0, "\(up)")
+        server.stop()
+        let run = try DroverBinary.run(["enqueue", "builtin.noop"], environment: ["REDIS_URL": url])
+        #expect(run.exitCode == 69, "\(run)")
+        #expect(run.elapsed < .seconds(1), "\(run)")
+        #expect(run.stderr.contains(server.socketPath), "\(run)")
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test("connection refused on TCP: exit 69 within a second, and the password never shown")
+    func passwordNeverShown() throws {
+        let run = try DroverBinary.run(["enqueue", "builtin.noop", "--url", "redis://u:secret@127.0.0.1:1"])
+        #expect(run.exitCode == 69, "\(run)")
+        #expect(run.elapsed < .seconds(1), "\(run)")
+        #expect(run.stderr.lowercased().contains("refused"), "\(run)")
+        #expect(run.stderr.contains("127.0.0.1:1"), "\(run)")
+        #expect(!run.stderr.contains("secret"), "\(run)")
+        #expect(!run.stdout.contains("secret"), "\(run)")
+        // The same from the environment, and with the password in REDIS_PASSWORD.
+        let env = try DroverBinary.run(["info"], environment: ["REDIS_URL": "redis://u:secret@127.0.0.1:1/0"])
+        #expect(env.exitCode == 69, "\(env)")
+        #expect(!env.stderr.contains("secret"), "\(env)")
+        let separate = try DroverBinary.run(["status", "x"], environment: ["REDIS_URL": "redis://127.0.0.1:1",
+                                                                        "REDIS_PASSWORD": "secret"])
+        #expect(separate.exitCode == 69, "\(separate)")
+        #expect(!separate.stderr.contains("secret"), "\(separate)")
+    }
+
+    @Test("a wrong password: exit 78 (configuration) saying authentication failed, without the password")
+    func wrongPassword() throws {
+        let server = try RedisServer(arguments: ["--requirepass", "right-horse"])
+        let run = try DroverBinary.run(["info"], environment: ["REDIS_URL": server.urlString, "REDIS_PASSWORD": "wrong-battery"])
+        #expect(run.exitCode == 78, "\(run)")
+        #expect(run.stderr.contains("authentication failed"), "\(run)")
+        #expect(run.stderr.contains(server.socketPath), "\(run)")
+        #expect(!run.stderr.contains("wrong-battery"), "\(run)")
+        #expect(!run.stderr.contains("right-horse"), "\(run)")
+        let right = try DroverBinary.run(["info"], environment: ["REDIS_URL": server.urlString, "REDIS_PASSWORD": "right-horse"])
+        #expect(right.exitCode == 0, "\(right)")
+    }
+
+    @Test("a malformed URL is a usage error (64), not an outage", arguments: ["mysql://localhost", "redis://host:notaport"])
+    func malformedURL(_ url: String) throws {
+        let run = try DroverBinary.run(["info", "--url", url])
+        #expect(run.exitCode == 64, "\(run)")
+        #expect(run.stderr.hasPrefix("drover: "), "\(run)")
+    }
+}
