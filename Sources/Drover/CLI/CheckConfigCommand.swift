@@ -1,0 +1,33 @@
+import ArgumentParser
+import DroverCore
+import Foundation
+
+/// `drover check-config [FILE]`: validates a config as `drover worker` would read it, printing
+/// every problem with its line. Exit 78 (EX_CONFIG) when there are problems, so it can gate a
+/// deploy or an `ExecReload=`.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file and print every problem with its line.",
+        discussion: """
+        Without FILE: DROVER_CONFIG, else /etc/drover/drover.yml when present, else the defaults. \
+        Environment overrides (REDIS_URL, DROVER_PREFIX, …) are checked too.
+        """
+    )
+
+    @Argument(help: "The config file.")
+    var file: String?
+
+    func run() throws {
+        let settings = WorkerSettings(configFlag: file)
+        do throws(ConfigError) {
+            let config = try settings.load()
+            _ = try WorkerSettings.redisOptions(config, environment: settings.environment)
+            let pools = config.pools.map { "\($0.name) [\($0.queues.joined(separator: ", "))] ×\($0.concurrency)" }
+            print("\(config.file ?? "defaults (no config file)"): ok; pools: \(pools.joined(separator: "; "))")
+        } catch {
+            print(error.description)
+            throw ExitCode(ExitStatus.config)
+        }
+    }
+}

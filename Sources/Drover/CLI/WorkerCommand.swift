@@ -1,0 +1,104 @@
+import ArgumentParser
+import DroverCore
+import DroverRedis
+import DroverSupervisor
+import DroverSystem
+import Foundation
+import Logging
+
+/// `drover worker [QUEUE…]`: the supervised form. A single-threaded master forks one worker
+/// child per unit of concurrency, times their jobs' limits, replaces the dead and recycles the
+/// old, and talks to systemd (issue 4; DESIGN.md "Supervisor").
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a supervisor: a master that forks and watches worker children.",
+        discussion: """
+        Signals to the master: TERM/INT warm stop (a second one: cold), QUIT cold stop (jobs go \
+        back to their queue), HUP reload the config, USR1 reopen the log file, TTIN/TTOU one \
+        child more/less per pool. Exit status 78: the config is invalid.
+
+        Examples:
+          drover worker                            (queue default, one child per core)
+          drover worker high default --concurrency 4 --max-jobs 1000
+          drover worker --config /etc/drover/drover.yml
+        """
+    )
+
+    @Argument(help: "Queues in strict order; given, they replace the config's pools with one pool.")
+    var queues: [String] = []
+
+    @Option(help: "Children per pool (default: the config's, or one per core).")
+    var concurrency: Int?
+
+    @Option(help: "Recycle a child after this many jobs.")
+    var maxJobs: Int?
+
+    @Flag(help: "Exit 0 once the queues are empty.")
+    var burst = false
+
+    @Option(help: ArgumentHelp("Redis URL (overrides REDIS_URL and the config).", valueName: "url"))
+    var url: String?
+
+    @Option(help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(help: "A name for the children's job records (default host:pid).")
+    var name: String?
+
+    @Option(help: "Hard time limit in seconds for jobs that set none.")
+    var timeout: Double?
+
+    @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: ArgumentHelp("Log to this file instead of stderr; USR1 reopens it.", valueName: "file"))
+    var logfile: String?
+
+    func run() throws {
+        try reportingFailures {
+            for queue in queues where !QueueName.isValid(queue) {
+                throw CLIFailure(status: ExitStatus.usage, message: "invalid queue name \"\(queue)\"")
+            }
+            if let concurrency, !(1...PoolConfig.maximumConcurrency).contains(concurrency) {
+                throw CLIFailure(status: ExitStatus.usage, message: "--concurrency must be from 1 to \(PoolConfig.maximumConcurrency)")
+            }
+            if url != nil { ArgvScrubber.hidePasswords() }
+            let settings = WorkerSettings(queues: queues, concurrency: concurrency, maxJobs: maxJobs, timeout: timeout,
+                                          url: url, passwordFile: passwordFile, configFlag: config)
+            let loaded: DroverConfig
+            let redis: RedisClient.Options
+            do throws(ConfigError) {
+                loaded = try settings.load()
+                redis = try WorkerSettings.redisOptions(loaded, environment: settings.environment)
+            } catch {
+                // Before READY and before any fork: systemd sees 78 and does not restart
+                // (RestartPreventExitStatus=78).
+                throw CLIFailure(status: ExitStatus.config, message: error.description)
+            }
+            let sink = try LogSink(path: logfile)
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in SinkLogHandler(label: label, sink: sink, logLevel: level) }
+            let logger = Logger(label: "drover.master")
+
+            var master = redis
+            // The master's connection is for short calls only (PING, recover): a Redis outage
+            // may delay its loop by at most these, never indefinitely.
+            master.connectTimeout = .milliseconds(250)
+            master.commandTimeout = .milliseconds(500)
+            var options = Supervisor.Options(config: loaded, redis: redis, role: WorkerRole.role(handlers: DroverApp.handlers)) {
+                try settings.load()
+            }
+            options.masterRedis = master
+            options.burst = burst
+            options.name = name
+            options.environment = settings.environment
+            options.reopenLogs = { sink.reopen() }
+            let status = try Supervisor(options: options, logger: logger).run()
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import DroverCore
+import DroverSupervisor
+import DroverSystem
+import DroverWorker
+
+/// A supervised worker's events, written as ``ChildMessage`` lines to its pipe to the master.
+///
+/// Each line is far below `PIPE_BUF`, so one `write(2)` puts it in the pipe whole. Errors are
+/// ignored: a closed pipe means the master is gone, and `PR_SET_PDEATHSIG` ends this process.
+struct PipeWorkerEvents: WorkerEvents {
+    let pipe: FileDescriptor
+
+    func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?) {
+        send(.started(id: id, lease: lease, softMilliseconds: softTimeLimit.map(Self.milliseconds),
+                      hardMilliseconds: timeLimit.map(Self.milliseconds)))
+    }
+
+    func jobEnded(id: JobID) { send(.ended(id: id)) }
+
+    func heartbeat() { send(.beat) }
+
+    private func send(_ message: ChildMessage) {
+        try? pipe.writeAll(message.line)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,48 @@
+import DroverCore
+import DroverSystem
+
+/// The master's record of one child: what it is running, since when, and why it may be leaving.
+final class ChildProcess {
+    /// Why the master asked a child to go; decides how its death is reported and its job recovered.
+    enum Leaving: Equatable {
+        /// TERM sent: finish the job, then exit (warm stop, HUP, TTOU, max_jobs elsewhere).
+        case retiring
+        /// Hard time limit: SIGKILL sent to its process group.
+        case timeLimit(milliseconds: Int64)
+        /// Cold stop: SIGKILL sent.
+        case coldStop
+    }
+
+    /// A job in flight: from its `start` line until its `end` line.
+    struct RunningJob {
+        var id: JobID
+        var lease: Int
+        var limits: LimitClock
+    }
+
+    let pid: ProcessID
+    let pool: String
+    let started: MonotonicClock.Instant
+    /// The read end of the child's pipe; nil once it reached end of file.
+    var pipe: FileDescriptor?
+    var buffer = LineBuffer()
+    /// Has said something (a beat or a start): it connected to Redis and serves.
+    var isUp = false
+    var job: RunningJob?
+    var jobsDone = 0
+    var lastHeard: MonotonicClock.Instant
+    var leaving: Leaving?
+
+    init(pid: ProcessID, pool: String, pipe: FileDescriptor, started: MonotonicClock.Instant) {
+        self.pid = pid
+        self.pool = pool
+        self.pipe = pipe
+        self.started = started
+        self.lastHeard = started
+    }
+
+    /// As the pool plan sees it.
+    var planned: PoolPlan.Running {
+        PoolPlan.Running(pid: pid, pool: pool, isBusy: job != nil, isRetiring: leaving != nil, started: started)
+    }
+}

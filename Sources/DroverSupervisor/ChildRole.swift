@@ -1,0 +1,44 @@
+import DroverCore
+import DroverRedis
+import DroverSystem
+
+/// Something the master can fork and run: a name and an entry point (DESIGN.md "Processes").
+/// The executable wires the roles (the worker today; the scheduler and HTTP children later), so
+/// this module imports no async or HTTP module.
+public struct ChildRole: Sendable {
+    /// For logs: `worker`, `scheduler`, `http`.
+    public var name: String
+    /// Runs in the forked child after ``ChildSetup`` and `setpgid`, and never returns: it leaves
+    /// through `Posix.exit` (exit 0 after `max_jobs` or a drained burst; anything else is a crash).
+    public var entry: @Sendable (ChildContext) -> Never
+
+    /// Creates a role.
+    /// - Parameters:
+    ///   - name: the role's name.
+    ///   - entry: the child's main.
+    public init(name: String, entry: @escaping @Sendable (ChildContext) -> Never) {
+        self.name = name
+        self.entry = entry
+    }
+}
+
+/// What a forked child is given.
+public struct ChildContext: Sendable {
+    /// The pool the child serves.
+    public var pool: PoolConfig
+    /// The whole config, for job defaults, the Redis prefix and exec commands.
+    public var config: DroverConfig
+    /// Where the child's own Redis connections go (opened after the fork, never inherited).
+    public var redis: RedisClient.Options
+    /// Jobs before the child exits 0 to be replaced: the pool's `max_jobs` plus a little jitter,
+    /// so children forked together are not all recycled at once.
+    public var maxJobs: Int?
+    /// Exit 0 once the queues are empty (`--burst`).
+    public var burst: Bool
+    /// The child's name for job records and logs, if the operator chose one (`--name`).
+    public var name: String?
+    /// The write end of the pipe to the master: ``ChildMessage`` lines go here.
+    public var events: FileDescriptor
+    /// The master's id.
+    public var masterPID: ProcessID
+}

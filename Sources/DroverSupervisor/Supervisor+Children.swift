@@ -1,0 +1,213 @@
+import DroverCore
+import DroverSystem
+import Logging
+
+extension Supervisor {
+    // MARK: - Forking
+
+    /// Forks one child for `pool` and records it.
+    ///
+    /// The child, before running the role: closes the master's descriptors (signal pipe, other
+    /// children's pipes, its own pipe's read end), sets `PR_SET_PDEATHSIG` to KILL and re-checks
+    /// its parent (``ChildSetup``), then moves into its own process group, so a hard limit's
+    /// SIGKILL to the group also takes any program it `exec`ed, and a terminal's Ctrl-C reaches
+    /// only the master, which decides what the children get.
+    func spawn(_ pool: PoolConfig) {
+        assert((try? ProcessStats.threadCount()) == 1, "the master must be single-threaded to fork (PLATFORM.md)")
+        let pipe: Pipe
+        do {
+            pipe = try Pipe(nonBlockingRead: true, nonBlockingWrite: false)
+        } catch {
+            logger.error("cannot open a pipe for a \(pool.name) child: \(error)")
+            delaySpawns(pool.name, by: .seconds(1))
+            return
+        }
+        let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd]
+        let context = ChildContext(
+            pool: pool, config: config, redis: options.redis, maxJobs: pool.maxJobs.map(Self.jittered),
+            burst: options.burst, name: options.name, events: pipe.writeEnd, masterPID: masterPID
+        )
+        let result: Posix.ForkResult
+        do {
+            result = try Posix.fork()
+        } catch {
+            logger.error("fork failed for a \(pool.name) child: \(error)")
+            delaySpawns(pool.name, by: .seconds(1))
+            return
+        }
+        switch result {
+        case .child:
+            do {
+                try ChildSetup.run(masterPID: masterPID, deathSignal: .kill, signalPipe: signalPipe, closing: inherited)
+                try Posix.setProcessGroup()
+            } catch {
+                Posix.exit(71) // EX_OSERR
+            }
+            options.role.entry(context)
+        case let .parent(pid):
+            // Both sides set the group, so a kill of the group cannot race the child's setpgid.
+            try? Posix.setProcessGroup(of: pid, to: pid)
+            try? pipe.writeEnd.close()
+            children[pid] = ChildProcess(pid: pid, pool: pool.name, pipe: pipe.readEnd, started: MonotonicClock.now())
+            logger.debug("forked \(options.role.name) \(pid) for pool \(pool.name)")
+        }
+    }
+
+    /// `max_jobs` plus up to a tenth more, so a pool's children do not all recycle together.
+    static func jittered(_ maxJobs: Int) -> Int {
+        maxJobs + Int.random(in: 0...max(0, maxJobs / 10))
+    }
+
+    func delaySpawns(_ pool: String, by delay: Duration) {
+        spawnNotBefore[pool] = MonotonicClock.now().advanced(by: delay)
+    }
+
+    // MARK: - Reading child pipes
+
+    /// Reads every child pipe that `poll` reported.
+    func readChildren(_ ready: [Poller.Ready]) {
+        guard !ready.isEmpty else { return }
+        let byDescriptor = Dictionary(children.values.compactMap { child in child.pipe.map { ($0.rawValue, child) } },
+                                      uniquingKeysWith: { first, _ in first })
+        for entry in ready {
+            if let child = byDescriptor[entry.descriptor] { read(child) }
+        }
+    }
+
+    /// Reads what the child wrote and applies each line. End of file closes the pipe, so a
+    /// dying child's hang-up does not wake `poll` again before it is reaped.
+    func read(_ child: ChildProcess) {
+        guard let pipe = child.pipe else { return }
+        var bytes: [UInt8] = []
+        var endOfFile = false
+        readLoop: while true {
+            do {
+                switch try pipe.read(into: &bytes, maxCount: 4096) {
+                case .read: continue
+                case .wouldBlock: break readLoop
+                case .endOfFile:
+                    endOfFile = true
+                    break readLoop
+                }
+            } catch {
+                endOfFile = true
+                break
+            }
+        }
+        let now = MonotonicClock.now()
+        for line in child.buffer.append(bytes) {
+            guard let message = ChildMessage(line: line) else {
+                logger.warning("child \(child.pid) sent an unreadable line: \(line)")
+                continue
+            }
+            apply(message, from: child, at: now)
+        }
+        if endOfFile {
+            try? pipe.close()
+            child.pipe = nil
+        }
+    }
+
+    func apply(_ message: ChildMessage, from child: ChildProcess, at now: MonotonicClock.Instant) {
+        child.isUp = true
+        child.lastHeard = now
+        switch message {
+        case let .started(id, lease, soft, hard):
+            child.job = ChildProcess.RunningJob(id: id, lease: lease,
+                                                limits: LimitClock(started: now, softMilliseconds: soft, hardMilliseconds: hard))
+        case let .ended(id):
+            if child.job?.id == id { child.job = nil }
+            child.jobsDone += 1
+            jobsDone += 1
+        case .beat:
+            break
+        }
+    }
+
+    // MARK: - Reaping
+
+    /// Reaps every child that has exited: no zombie outlives a pass (gunicorn `reap_workers`).
+    /// A job in flight goes back to its queue at once (or fails when its attempts are spent).
+    func reapChildren() {
+        while true {
+            let reaped: (pid: ProcessID, status: WaitStatus)?
+            do {
+                reaped = try Posix.waitAny(nonBlocking: true)
+            } catch {
+                logger.error("waitpid: \(error)")
+                return
+            }
+            guard let (pid, status) = reaped else { return }
+            guard let child = children.removeValue(forKey: pid) else {
+                logger.debug("reaped unknown process \(pid) (\(status))")
+                continue
+            }
+            // Lines written before the exit are still in the pipe: an `end` there means no job
+            // was in flight.
+            read(child)
+            if let pipe = child.pipe { try? pipe.close() }
+            childExited(child, status: status)
+        }
+    }
+
+    private func childExited(_ child: ChildProcess, status: WaitStatus) {
+        var metadata: Logger.Metadata = ["pid": "\(child.pid)", "pool": "\(child.pool)"]
+        if let job = child.job {
+            metadata["job_id"] = "\(job.id)"
+            recover(job, of: child, status: status)
+        }
+        let lifetime = child.started.duration(to: MonotonicClock.now())
+        switch child.leaving {
+        case .retiring?, .coldStop?:
+            logger.info("\(options.role.name) \(child.pid) exited (\(status)) after \(child.jobsDone) job(s)", metadata: metadata)
+            return
+        case let .timeLimit(milliseconds)?:
+            logger.warning("\(options.role.name) \(child.pid) killed at its hard time limit (\(milliseconds) ms)", metadata: metadata)
+            return
+        case nil:
+            break
+        }
+        if status == .exited(0) {
+            if options.burst {
+                drainedPools.insert(child.pool)
+                logger.info("\(options.role.name) \(child.pid) found its queues empty (burst)", metadata: metadata)
+            } else {
+                logger.info("\(options.role.name) \(child.pid) recycled after \(child.jobsDone) job(s)", metadata: metadata)
+            }
+            return
+        }
+        let hint = status.terminationSignal == .kill ? " Perhaps out of memory?" : ""
+        logger.error("\(options.role.name) \(child.pid) \(status) after \(lifetime).\(hint)", metadata: metadata)
+        var backoff = backoffs[child.pool] ?? options.restartBackoff
+        let delay = backoff.recordDeath(lifetime: lifetime)
+        backoffs[child.pool] = backoff
+        if delay > .zero {
+            logger.error("pool \(child.pool): \(backoff.failures) children died young in a row; next in \(delay)", metadata: metadata)
+            delaySpawns(child.pool, by: delay)
+        }
+    }
+
+    /// Puts a dead child's job back (or fails it), through the master's own connection.
+    private func recover(_ job: ChildProcess.RunningJob, of child: ChildProcess, status: WaitStatus) {
+        let error: JobError
+        switch child.leaving {
+        case let .timeLimit(milliseconds)?:
+            error = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(milliseconds: milliseconds)); its worker was killed",
+                             signal: "KILL")
+        case .coldStop?:
+            error = JobError(type: "Crash", message: "the worker was stopped by a cold stop of its supervisor", signal: "KILL")
+        default:
+            error = JobError(type: "Crash", message: "the worker process \(status) while running the job",
+                             signal: status.terminationSignal?.name, exitStatus: status.exitStatus.map(Int.init))
+        }
+        do {
+            let state = try store.recover(job.id, lease: job.lease, error: error)
+            logger.info("job \(job.id) of \(options.role.name) \(child.pid): \(state.map { "\($0)" } ?? "already ended")",
+                        metadata: ["job_id": "\(job.id)"])
+        } catch {
+            // Not lost: the lease expires and any worker's recoverExpired takes it.
+            logger.error("could not recover job \(job.id) now (\(error)); it is recovered when its lease expires",
+                         metadata: ["job_id": "\(job.id)"])
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import DroverCore
+import DroverSystem
+
+extension Supervisor {
+    /// A pool's size now: its concurrency plus the TTIN/TTOU steps, never below one.
+    func wantedCount(_ pool: PoolConfig) -> Int {
+        max(1, min(PoolConfig.maximumConcurrency, pool.concurrency + scale))
+    }
+
+    /// Forks and retires children until every pool is at size (resque-pool
+    /// `maintain_worker_count`). Nothing is forked while stopping, for a drained burst pool, or
+    /// before a crash-looping pool's backoff has passed.
+    func maintainPools() {
+        guard phase == .running else { return }
+        let now = MonotonicClock.now()
+        let wanted = config.pools.filter { !drainedPools.contains($0.name) }.map { (pool: $0.name, count: wantedCount($0)) }
+        let hasDrained = !drainedPools.isEmpty
+        for action in PoolPlan.diff(wanted: wanted, running: children.values.map(\.planned)) {
+            switch action {
+            case let .spawn(name):
+                if let notBefore = spawnNotBefore[name], now < notBefore { continue }
+                if let pool = config.pool(named: name) { spawn(pool) }
+            case let .retire(pid):
+                // A burst pool that drained keeps its other children until they drain too.
+                if hasDrained, let child = children[pid], drainedPools.contains(child.pool) { continue }
+                guard let child = children[pid] else { continue }
+                child.leaving = .retiring
+                try? Posix.kill(pid, .term)
+                logger.info("retiring \(options.role.name) \(pid) of pool \(child.pool)")
+            }
+        }
+    }
+}

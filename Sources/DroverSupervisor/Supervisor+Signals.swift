@@ -1,0 +1,123 @@
+import DroverCore
+import DroverSystem
+
+extension Supervisor {
+    /// Acts on the signals that arrived since the last pass (DESIGN.md's table). The handler only
+    /// wrote a byte; everything happens here, where logging and Redis are safe.
+    func handleSignals() {
+        guard let signalPipe else { return }
+        let signals: [Signal]
+        do {
+            signals = try signalPipe.drain()
+        } catch {
+            logger.error("reading the signal pipe: \(error)")
+            return
+        }
+        for signal in signals {
+            switch signal {
+            case .term, .int:
+                if phase == .running {
+                    warmStop(because: signal)
+                } else {
+                    coldStop(because: "a second \(signal.name)")
+                }
+            case .quit:
+                coldStop(because: "QUIT")
+            case .hup:
+                reload()
+            case .usr1:
+                logger.info("USR1: reopening log files")
+                options.reopenLogs()
+            case .ttin:
+                scale += 1
+                logger.info("TTIN: \(poolSummary)")
+            case .ttou:
+                // Never below one child per pool: TTOU scales a running pool, it does not stop it.
+                if config.pools.contains(where: { wantedCount($0) > 1 }) { scale -= 1 }
+                logger.info("TTOU: \(poolSummary)")
+            case .chld:
+                break // reapChildren runs every pass
+            default:
+                break
+            }
+        }
+    }
+
+    /// TERM/INT: children get TERM (finish the current job, then exit); after
+    /// `shutdown.graceful_timeout` the rest are stopped as QUIT does.
+    func warmStop(because signal: Signal) {
+        let timeout = config.shutdown.gracefulTimeout
+        phase = .stopping(deadline: MonotonicClock.now().advanced(by: timeout.duration))
+        logger.info("\(signal.name): warm stop; waiting up to \(timeout) for \(children.count) child(ren)")
+        // EXTEND_TIMEOUT_USEC: jobs may drain for the whole graceful timeout, plus a margin to
+        // reap and recover (systemd.service(5)).
+        let extend = (timeout.milliseconds + 5000) * 1000
+        notifier.send("STOPPING=1", "EXTEND_TIMEOUT_USEC=\(extend)", "STATUS=stopping: draining \(busyCount) job(s)")
+        for child in children.values where child.leaving == nil || child.leaving == .retiring {
+            child.leaving = .retiring
+            try? Posix.kill(child.pid, .term)
+        }
+    }
+
+    /// QUIT, a second TERM, or the graceful timeout: kill every child's group now; their jobs
+    /// are recovered as they are reaped.
+    func coldStop(because reason: String) {
+        if phase != .stoppingCold {
+            logger.warning("\(reason): cold stop; killing \(children.count) child(ren)")
+            if case .running = phase { notifier.send("STOPPING=1") }
+        }
+        phase = .stoppingCold
+        for child in children.values where child.leaving != .coldStop {
+            if case .timeLimit? = child.leaving { continue }
+            child.leaving = .coldStop
+            try? Posix.killProcessGroup(child.pid, .kill)
+        }
+    }
+
+    /// Called each pass: moves a warm stop past its deadline to cold, and reports when the last
+    /// child is gone (or, in burst mode, every pool has drained).
+    /// - Returns: whether the master should exit now.
+    func finishStop() -> Bool {
+        switch phase {
+        case .running:
+            if options.burst, children.isEmpty, config.pools.allSatisfy({ drainedPools.contains($0.name) }) {
+                logger.info("burst: every queue is empty")
+                notifier.send("STOPPING=1")
+                return true
+            }
+            return false
+        case let .stopping(deadline):
+            if children.isEmpty { return true }
+            if MonotonicClock.now() >= deadline { coldStop(because: "graceful timeout") }
+            return false
+        case .stoppingCold:
+            return children.isEmpty
+        }
+    }
+
+    /// HUP: re-read the config. A bad file is logged and the running pools keep going; a good
+    /// one replaces every child gracefully (each finishes its job; its replacement is forked at
+    /// once, since retiring children do not count toward a pool's size).
+    func reload() {
+        guard phase == .running else { return }
+        notifier.send("RELOADING=1")
+        let fresh: DroverConfig
+        do {
+            fresh = try options.reload()
+        } catch {
+            logger.error("HUP: the new config is invalid; keeping the running one.\n\(error)")
+            notifier.send("READY=1", "STATUS=reload rejected: invalid config; \(statusLine)")
+            return
+        }
+        config = fresh
+        scale = 0
+        drainedPools.removeAll()
+        logger.info("HUP: config reloaded: \(poolSummary)")
+        for child in children.values where child.leaving == nil {
+            child.leaving = .retiring
+            try? Posix.kill(child.pid, .term)
+        }
+        reloading = true
+        readySent = false
+    }
+}

@@ -1,0 +1,171 @@
+import DroverCore
+import DroverQueue
+import DroverRedis
+import DroverSystem
+import Logging
+
+/// The master: one thread, a `poll(2)` loop over the signal pipe, one pipe per child and timers,
+/// and a short list of named steps per pass (gunicorn `Arbiter.run`, Unicorn `join`).
+///
+/// It never starts a thread, a Task or Dispatch work, because it forks (PLATFORM.md: a child
+/// forked from a multi-threaded process can hang). Every Redis call it makes has a short
+/// timeout, so a Redis outage delays the loop by at most that much.
+public final class Supervisor {
+    /// How to run.
+    public struct Options {
+        /// The pools, Redis and shutdown settings.
+        public var config: DroverConfig
+        /// Where children connect (each opens its own connections after the fork).
+        public var redis: RedisClient.Options
+        /// The master's own connection (recovering jobs, PING): give it short timeouts, since
+        /// every call blocks the loop. Defaults to `redis` with 250 ms / 500 ms timeouts.
+        public var masterRedis: RedisClient.Options
+        /// What children run.
+        public var role: ChildRole
+        /// `--burst`: a child that exits 0 is not replaced, and the master exits once all are gone.
+        public var burst = false
+        /// `--name`, passed to children.
+        public var name: String?
+        /// Re-reads the config for HUP; throws when the new file is invalid (the old one stays).
+        public var reload: () throws -> DroverConfig
+        /// Reopens log files for USR1 (logrotate).
+        public var reopenLogs: () -> Void = {}
+        /// The environment, for `WATCHDOG_USEC`.
+        public var environment: [String: String] = [:]
+        /// Backoff for children that die young.
+        public var restartBackoff = RestartBackoff()
+
+        /// Creates options; `reload` defaults to keeping `config`.
+        public init(config: DroverConfig, redis: RedisClient.Options, role: ChildRole, reload: (() throws -> DroverConfig)? = nil) {
+            self.config = config
+            self.redis = redis
+            var master = redis
+            master.connectTimeout = .milliseconds(250)
+            master.commandTimeout = .milliseconds(500)
+            self.masterRedis = master
+            self.role = role
+            self.reload = reload ?? { config }
+        }
+    }
+
+    /// Where the master is in its life.
+    enum Phase: Equatable {
+        case running
+        /// TERM/INT: children finish their jobs until `deadline`, then are killed.
+        case stopping(deadline: MonotonicClock.Instant)
+        /// QUIT, a second TERM, or the graceful timeout: children are killed, jobs recovered.
+        case stoppingCold
+    }
+
+    var options: Options
+    var config: DroverConfig
+    let logger: Logger
+    let masterPID = Posix.getpid()
+    var signalPipe: SignalPipe?
+    var children: [ProcessID: ChildProcess] = [:]
+    var phase = Phase.running
+    /// TTIN/TTOU: children added to (or taken from) every pool.
+    var scale = 0
+    var backoffs: [String: RestartBackoff] = [:]
+    var spawnNotBefore: [String: MonotonicClock.Instant] = [:]
+    /// Burst: pools whose children ran out of work.
+    var drainedPools: Set<String> = []
+    var jobsDone = 0
+    let store: JobStore
+    var redisState = RedisState.unknown
+    var nextRedisCheck = MonotonicClock.now()
+    var redisFailures = 0
+    let notifier: SystemdNotifier
+    var readySent = false
+    var reloading = false
+    var lastStatus = ""
+    var nextWatchdog: MonotonicClock.Instant?
+
+    /// Prepares a master; nothing starts until ``run()``.
+    /// - Parameters:
+    ///   - options: what to run.
+    ///   - logger: the master's logger (its handler writes synchronously).
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.config = options.config
+        self.logger = logger
+        store = JobStore(client: RedisClient(options: options.masterRedis), prefix: options.config.redis.prefix)
+        notifier = SystemdNotifier(environment: options.environment, pid: Posix.getpid())
+    }
+
+    /// Runs until stopped. Call from the main thread of a process with no other thread.
+    /// - Returns: the exit status: 0 after a stop or a drained burst.
+    /// - Throws: `SystemError` when the signal pipe cannot be installed or `poll(2)` fails.
+    public func run() throws -> Int32 {
+        signalPipe = try SignalPipe(signals: [.term, .int, .quit, .hup, .usr1, .ttin, .ttou, .chld])
+        try? Posix.ignore(.pipe)
+        // Orphaned grandchildren (a program a killed child had started) come back to the master
+        // to be reaped, instead of to init.
+        try? Posix.setChildSubreaper()
+        nextWatchdog = notifier.watchdogInterval.map { MonotonicClock.now().advanced(by: $0) }
+        logger.info("master \(masterPID) starting: \(poolSummary)")
+        while true {
+            let ready = try poll()
+            readChildren(ready)
+            reapChildren()
+            handleSignals()
+            enforceTimeLimits()
+            if finishStop() { break }
+            maintainPools()
+            checkRedis()
+            notifySystemd()
+        }
+        logger.info("master \(masterPID) exiting after \(jobsDone) job(s)")
+        signalPipe?.restoreDefaults()
+        return 0
+    }
+
+    /// Sleeps until a descriptor is ready or the next timer is due.
+    private func poll() throws(SystemError) -> [Poller.Ready] {
+        var poller = Poller()
+        if let signalPipe { poller.add(signalPipe.readFD) }
+        for child in children.values {
+            if let pipe = child.pipe { poller.add(pipe) }
+        }
+        return try poller.poll(until: nextWake())
+    }
+
+    /// The earliest timer: a time limit, the graceful deadline, a delayed spawn, the watchdog,
+    /// a Redis check. At most a second, as a floor under any missed edge.
+    private func nextWake() -> MonotonicClock.Instant {
+        let now = MonotonicClock.now()
+        var wake = now.advanced(by: .seconds(1))
+        func consider(_ instant: MonotonicClock.Instant?) {
+            if let instant, instant < wake { wake = instant }
+        }
+        for child in children.values where child.leaving == nil {
+            consider(child.job?.limits.nextDeadline)
+        }
+        if case let .stopping(deadline) = phase { consider(deadline) }
+        if phase == .running {
+            for instant in spawnNotBefore.values where instant > now { consider(instant) }
+        }
+        consider(nextWatchdog)
+        consider(nextRedisCheck)
+        return wake
+    }
+
+    var poolSummary: String {
+        config.pools.map { "\($0.name) [\($0.queues.joined(separator: ", "))] ×\(wantedCount($0))" }.joined(separator: "; ")
+    }
+}
+
+/// What the master last saw of Redis.
+enum RedisState: Equatable {
+    case unknown
+    case ok
+    case unavailable(String)
+
+    var summary: String {
+        switch self {
+        case .unknown: return "Redis not yet checked"
+        case .ok: return "Redis ok"
+        case let .unavailable(reason): return "Redis unavailable (\(reason))"
+        }
+    }
+}
