@@ -66,6 +66,7 @@ return out
     static let fetch = script("fetch", #"""
 local queues = {}
 for i = 1, tonumber(ARGV[4]) do queues[i] = ARGV[4 + i] end
+idle_fetch = true
 return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
 """#)
 
