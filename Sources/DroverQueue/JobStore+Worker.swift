@@ -16,6 +16,16 @@ public struct FetchedJob: Sendable {
     /// Attempts allowed in all.
     public var maxAttempts: Int
 
+    /// Creates a fetched job (the store makes these from a fetch reply).
+    public init(id: JobID, queue: String, lease: Int, attempt: Int, document: String, maxAttempts: Int) {
+        self.id = id
+        self.queue = queue
+        self.lease = lease
+        self.attempt = attempt
+        self.document = document
+        self.maxAttempts = maxAttempts
+    }
+
     /// The job's name, read from the front of the document (the writer puts it first), so the
     /// hot path needs no full JSON parse to pick a handler.
     public var name: String {
