@@ -75,4 +75,22 @@ import Testing
         try h.waitFor(id, timeout: .seconds(15)) { $0.state == .finished }
         worker.terminate()
     }
+
+    @Test func poisonPillStopsAfterItsAttemptsAndLandsInFailed() throws {
+        let h = try WorkerHarness()
+        let id = try h.enqueue("builtin.crash") { $0.maxAttempts = 2 }
+        let after = try h.enqueue("builtin.noop")
+        // Each worker that takes the pill dies of it; the next one recovers the expired lease.
+        for _ in 0..<2 {
+            let worker = try h.worker(["--lease", "1"])
+            #expect(worker.waitForExit() == .signaled(.kill, coreDumped: false))
+        }
+        let survivor = try h.worker(["--lease", "1"])
+        let job = try h.waitFor(id, timeout: .seconds(15)) { $0.state == .failed }
+        #expect(job.attempt == 2)
+        #expect(job.error?.type == "LeaseExpired")
+        // The queue behind the pill was not blocked for good.
+        try h.waitFor(after, timeout: .seconds(15)) { $0.state == .finished }
+        survivor.terminate()
+    }
 }
