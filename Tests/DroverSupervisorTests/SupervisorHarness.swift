@@ -1,0 +1,81 @@
+import DroverCore
+import DroverQueue
+import DroverRedis
+import DroverSystem
+import DroverTestSupport
+import Foundation
+
+/// The real `drover worker` master, started as an operator starts it, against a private
+/// redis-server, with a real notify socket.
+final class SupervisorHarness {
+    let server: RedisServer
+    let store: JobStore
+    let notify: NotifySocket
+    var master: ChildProgram?
+
+    init() throws {
+        server = try RedisServer()
+        store = JobStore(client: server.client())
+        notify = try NotifySocket()
+    }
+
+    deinit {
+        // No test leaves a master behind: QUIT kills its children, then it exits.
+        if let master { _ = master.terminate(signal: .quit) }
+    }
+
+    var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in
+            key != "REDIS_URL" && key != "REDIS_PASSWORD" && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET"
+                && !key.hasPrefix("WATCHDOG_")
+        }
+        env["REDIS_URL"] = server.urlString
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        env["NOTIFY_SOCKET"] = notify.path
+        return env
+    }
+
+    /// Starts `drover worker ARGUMENTS…` (not waiting for anything).
+    @discardableResult
+    func start(_ arguments: [String]) throws -> ChildProgram {
+        let program = try ChildProgram.start(try DroverBinary.path(), ["drover", "worker"] + arguments, environment: environment)
+        master = program
+        return program
+    }
+
+    /// Writes a config file in the notify socket's private directory.
+    func configFile(_ yaml: String) throws -> String {
+        let path = notify.directory + "/drover.yml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func enqueue(_ name: String, args: String = "{}", _ configure: (inout JobOptions) -> Void = { _ in }) throws -> JobID {
+        var options = JobOptions()
+        configure(&options)
+        return try store.enqueue(EnqueueRequest(name: name, argsJSON: args, options: options)).id
+    }
+
+    /// Polls the job until `condition` holds (an event in Redis, bounded by `timeout`; polls
+    /// every 2 ms so measured latencies are not the poll interval).
+    @discardableResult
+    func waitFor(_ id: JobID, timeout: Duration = .seconds(15), _ what: String = "condition",
+                 _ condition: (Job) -> Bool) throws -> Job {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let job = try store.job(id), condition(job) { return job }
+            if ContinuousClock.now > deadline {
+                throw TestFixtureError("job \(id): \(what) not reached within \(timeout); now \(String(describing: try store.job(id)))")
+            }
+            usleep(2000)
+        }
+    }
+
+    /// The pid of the child that holds `job` (its `worker` field is `host:pid`).
+    static func childPID(of job: Job) throws -> ProcessID {
+        guard let worker = job.worker, let pid = Int32(worker.split(separator: ":").last ?? "") else {
+            throw TestFixtureError("job \(job.id) has no worker pid: \(String(describing: job.worker))")
+        }
+        return ProcessID(pid)
+    }
+}

@@ -1,0 +1,91 @@
+import DroverCore
+import DroverQueue
+import DroverSystem
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// The real `drover worker` binary: real forks, real signals, a real redis-server and a real
+/// notify socket. Waits are on events (notify datagrams, job states in Redis, exit statuses);
+/// figures are printed so a run shows them.
+///
+/// Not tested here yet (issue 4): the watchdog cadence, max_jobs and memory recycling, the crash
+/// loop backoff, QUIT, HUP, TTIN/TTOU, USR1 log reopening, SIGKILL of the master.
+@Suite("drover worker (supervisor)", .serialized)
+struct SupervisorProcessTests {
+    @Test func readyArrivesOnceChildrenAreUpAndJobsAreProcessed() throws {
+        let harness = try SupervisorHarness()
+        try harness.start(["--concurrency", "2"])
+        let ready = try harness.notify.await("READY=1")
+        // The READY message carries the status: both children up (idle), Redis answered.
+        #expect(ready.contains("STATUS=0 busy, 2 idle"), "\(ready)")
+        #expect(ready.contains("Redis ok"))
+        let ids = try (0..<3).map { _ in try harness.enqueue("builtin.noop") }
+        for id in ids {
+            try harness.waitFor(id, "finished") { $0.state == .finished }
+        }
+    }
+
+    @Test func aChildKilledMidJobHasItsJobRequeuedAtOnceAndRunByItsReplacement() throws {
+        let harness = try SupervisorHarness()
+        try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 1.5}"#)
+        let running = try harness.waitFor(id, "started") { $0.state == .started }
+        let victim = try SupervisorHarness.childPID(of: running)
+        let killed = ContinuousClock.now
+        try Posix.kill(victim, .kill)
+        // Requeued by the master when it reaps the child, not when the 30 s lease expires.
+        try harness.waitFor(id, timeout: .seconds(5), "requeued") { $0.attempt == 2 }
+        let requeued = ContinuousClock.now - killed
+        let rerun = try harness.waitFor(id, timeout: .seconds(5), "started again") { $0.state == .started && $0.attempt == 2 }
+        let restarted = ContinuousClock.now - killed
+        print("SIGKILL of a child → job requeued after \(requeued), running on the replacement after \(restarted)")
+        #expect(requeued < .seconds(1))
+        let replacement = try SupervisorHarness.childPID(of: rerun)
+        #expect(replacement != victim)
+        // Reaped: a zombie would still accept signal 0.
+        #expect(throws: SystemError.self) { try Posix.kill(victim, Signal(rawValue: 0)) }
+        let done = try harness.waitFor(id, "finished") { $0.state == .finished }
+        #expect(done.attempt == 2)
+    }
+
+    @Test func aJobPastItsHardTimeLimitIsKilledAndFailedWithATimeLimitError() throws {
+        let harness = try SupervisorHarness()
+        try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
+            options.timeLimit = .seconds(1)
+            options.maxAttempts = 1
+        }
+        let running = try harness.waitFor(id, "started") { $0.state == .started }
+        let victim = try SupervisorHarness.childPID(of: running)
+        let failed = try harness.waitFor(id, timeout: .seconds(10), "failed") { $0.state == .failed }
+        #expect(failed.error?.type == "TimeLimit", "\(String(describing: failed.error))")
+        if let started = failed.startedAt, let ended = failed.endedAt {
+            print("hard limit 1 s: job failed \(ended - started) ms after it started")
+            #expect(ended - started < 1500)
+        }
+        #expect(throws: SystemError.self) { try Posix.kill(victim, Signal(rawValue: 0)) }
+        // The pool is whole again: the replacement serves.
+        let next = try harness.enqueue("builtin.noop")
+        try harness.waitFor(next, "finished") { $0.state == .finished }
+    }
+
+    @Test func termLetsTheRunningJobFinishThenExitsZeroAfterStopping() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 1}"#)
+        try harness.waitFor(id, "started") { $0.state == .started }
+        master.send(.term)
+        let status = master.waitForExit()
+        harness.master = nil
+        #expect(status == .exited(0), "\(master.drain())")
+        #expect(try harness.store.job(id)?.state == .finished)
+        try harness.notify.await("STOPPING=1", timeout: .seconds(2))
+        let ready = try #require(harness.notify.index(of: "READY=1"))
+        let stopping = try #require(harness.notify.index(of: "STOPPING=1"))
+        #expect(ready < stopping)
+    }
+}
