@@ -16,7 +16,7 @@ public struct DroverCommand: ParsableCommand {
           drover status JOB_ID
           drover info
         """,
-        subcommands: [EnqueueCommand.self, StatusCommand.self, CancelCommand.self, InfoCommand.self, WorkCommand.self, WorkerCommand.self, CheckConfigCommand.self, FailedCommand.self, RequeueCommand.self, EmptyCommand.self]
+        subcommands: [EnqueueCommand.self, StatusCommand.self, CancelCommand.self, InfoCommand.self, WorkCommand.self, WorkerCommand.self, CheckConfigCommand.self, FailedCommand.self, RequeueCommand.self, EmptyCommand.self, BenchCommand.self]
     )
 
     public init() {}
