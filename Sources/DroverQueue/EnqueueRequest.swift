@@ -21,28 +21,35 @@ public struct EnqueueRequest: Sendable {
     /// with one `string.match`, then the JSON document. Written with `JSONWriter`, not
     /// `JSONEncoder`, because batched enqueue builds hundreds of thousands of these a second.
     func record(now: Int64) -> String {
-        let o = options
-        var out = "\(o.queue) \(o.priority) \(o.maxAttempts) \(o.resultTTL.milliseconds) \(o.failureTTL.milliseconds) \(now)\n"
-        out += "{\"name\":"
-        JSONWriter.quote(name, into: &out)
-        out += ",\"args\":"
-        out += argsJSON
-        let b = o.backoff
-        out += ",\"backoff\":{\"base\":\(JSONWriter.number(b.base.seconds)),\"factor\":\(JSONWriter.number(b.factor)),"
-        out += "\"cap\":\(JSONWriter.number(b.cap.seconds)),\"jitter\":\(JSONWriter.number(b.jitter))}"
-        if let soft = o.softTimeLimit { out += ",\"soft_time_limit\":\(JSONWriter.number(soft.seconds))" }
-        if let hard = o.timeLimit { out += ",\"time_limit\":\(JSONWriter.number(hard.seconds))" }
-        if let key = o.uniqueKey {
-            out += ",\"unique_key\":"
-            JSONWriter.quote(key, into: &out)
-        }
-        out += ",\"created_at\":\(now)}"
-        return out
+        let parts = recordParts(now: now)
+        return String(decoding: parts.prefix, as: UTF8.self) + argsJSON + String(decoding: parts.suffix, as: UTF8.self)
     }
 
-    /// Whether two requests make the same record.
-    func sameJob(as other: EnqueueRequest) -> Bool {
-        name == other.name && argsJSON == other.argsJSON && options == other.options
+    /// The record around its arguments: everything but `args` is the same for every job with this
+    /// name and these options, so a batch builds it once and copies the arguments in between
+    /// (building each record whole was 45 % of batched enqueue's client time, perf here).
+    func recordParts(now: Int64) -> (prefix: [UInt8], suffix: [UInt8]) {
+        let o = options
+        var prefix = "\(o.queue) \(o.priority) \(o.maxAttempts) \(o.resultTTL.milliseconds) \(o.failureTTL.milliseconds) \(now)\n"
+        prefix += "{\"name\":"
+        JSONWriter.quote(name, into: &prefix)
+        prefix += ",\"args\":"
+        let b = o.backoff
+        var suffix = ",\"backoff\":{\"base\":\(JSONWriter.number(b.base.seconds)),\"factor\":\(JSONWriter.number(b.factor)),"
+        suffix += "\"cap\":\(JSONWriter.number(b.cap.seconds)),\"jitter\":\(JSONWriter.number(b.jitter))}"
+        if let soft = o.softTimeLimit { suffix += ",\"soft_time_limit\":\(JSONWriter.number(soft.seconds))" }
+        if let hard = o.timeLimit { suffix += ",\"time_limit\":\(JSONWriter.number(hard.seconds))" }
+        if let key = o.uniqueKey {
+            suffix += ",\"unique_key\":"
+            JSONWriter.quote(key, into: &suffix)
+        }
+        suffix += ",\"created_at\":\(now)}"
+        return (Array(prefix.utf8), Array(suffix.utf8))
+    }
+
+    /// Whether two requests share a record template (all but the arguments).
+    func sameTemplate(as other: EnqueueRequest) -> Bool {
+        name == other.name && options == other.options
     }
 
     /// Whether the request can take the MULTI/EXEC fast path: a minted id, no unique key, due now.

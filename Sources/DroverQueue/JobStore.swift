@@ -56,14 +56,21 @@ public final class JobStore {
     public func enqueue(_ requests: [EnqueueRequest], batchSize: Int = 100) throws(QueueError) -> [EnqueueResult] {
         guard !requests.isEmpty else { return [] }
         let now = Timestamp.nowMilliseconds()
-        var lastValidArgs: String?
-        for (index, request) in requests.enumerated() {
-            // Copies (`--count`) share their arguments: check each distinct text once.
-            if request.argsJSON == lastValidArgs, request.options.problem == nil, !request.name.isEmpty { continue }
-            if let problem = EnqueueValidation.problem(request) {
+        var lastValid = -1
+        for index in requests.indices {
+            // Requests of one name and options (a batch, or `--count` copies) check those once;
+            // each one's arguments are still checked, unless they are the very same text.
+            let problem: String?
+            if lastValid >= 0, requests[index].sameTemplate(as: requests[lastValid]) {
+                if requests[index].argsJSON == requests[lastValid].argsJSON { continue }
+                problem = JSONSyntax.isValid(requests[index].argsJSON) ? nil : "arguments are not valid JSON"
+            } else {
+                problem = EnqueueValidation.problem(requests[index])
+            }
+            if let problem {
                 throw QueueError(.invalidRequest, requests.count == 1 ? problem : "job \(index + 1): \(problem)")
             }
-            lastValidArgs = request.argsJSON
+            lastValid = index
         }
         var results = [EnqueueResult?](repeating: nil, count: requests.count)
         var scriptCalls: [(keys: [String], arguments: RedisCommand)] = []
@@ -130,19 +137,19 @@ public final class JobStore {
         var pushes: [String: [String]] = [:]  // "queue priority" -> ids
         var order: [String] = []
         var previousIndex = -1
-        var previousRecord = ""
+        var parts: (prefix: [UInt8], suffix: [UInt8]) = ([], [])
         var lastLevel = -1
         var levelKey = ""
         for index in chunk {
             let id = JobID.generate(milliseconds: now, using: &generator)
-            // Copies (`--count`) share one record text (it holds no id): build it once per run of
-            // equal requests. Compared in place, since copying a request retains its strings.
-            if previousIndex < 0 || !requests[index].sameJob(as: requests[previousIndex]) {
-                previousRecord = requests[index].record(now: now)
+            // Jobs of one name and options share the record around their arguments: build it
+            // once per run of such requests. Compared in place: copying a request retains strings.
+            if previousIndex < 0 || !requests[index].sameTemplate(as: requests[previousIndex]) {
+                parts = requests[index].recordParts(now: now)
             }
             previousIndex = index
             hset.append(id.rawValue)
-            hset.append(previousRecord)
+            hset.append(prefix: parts.prefix, middle: requests[index].argsJSON, suffix: parts.suffix)
             if lastLevel < 0 || requests[lastLevel].options.queue != requests[index].options.queue
                 || requests[lastLevel].options.priority != requests[index].options.priority {
                 lastLevel = index

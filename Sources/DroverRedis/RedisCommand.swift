@@ -52,6 +52,22 @@ public struct RedisCommand: Sendable {
         count += 1
     }
 
+    /// Appends one argument made of three pieces (a template around a variable middle), without
+    /// building it first.
+    public mutating func append(prefix: [UInt8], middle: String, suffix: [UInt8]) {
+        var middle = middle
+        middle.withUTF8 { bytes in
+            if count == 0 { nameLength = prefix.count + bytes.count + suffix.count }
+            appendHeader(prefix.count + bytes.count + suffix.count)
+            body.append(contentsOf: prefix)
+            body.append(contentsOf: bytes)
+            body.append(contentsOf: suffix)
+            body.append(13)
+            body.append(10)
+        }
+        count += 1
+    }
+
     /// Appends an integer argument in decimal.
     public mutating func append(_ value: Int) {
         var digits: [UInt8] = []
