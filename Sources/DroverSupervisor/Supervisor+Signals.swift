@@ -28,6 +28,8 @@ extension Supervisor {
             case .usr1:
                 logger.info("USR1: reopening log files")
                 options.reopenLogs()
+                // The first line of the new file, so an operator sees when it was opened.
+                logger.info("log files reopened after USR1")
             case .ttin:
                 scale += 1
                 logger.info("TTIN: \(poolSummary)")

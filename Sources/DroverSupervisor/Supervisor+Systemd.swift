@@ -40,8 +40,11 @@ extension Supervisor {
             lastStatus = status
             notifier.send("READY=1", "STATUS=\(status)")
             logger.info("ready: \(status)")
-        } else if status != lastStatus {
+        } else if status != lastStatus, MonotonicClock.now() >= nextStatus {
+            // At most one STATUS= a second: a busy pool changes it per job, and sd_notify(3)
+            // blocks the master once the notify socket's queue (max_dgram_qlen, 10) is full.
             lastStatus = status
+            nextStatus = MonotonicClock.now().advanced(by: .seconds(1))
             notifier.send("STATUS=\(status)")
         }
         if let interval = notifier.watchdogInterval, let due = nextWatchdog, MonotonicClock.now() >= due {

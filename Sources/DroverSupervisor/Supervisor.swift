@@ -32,6 +32,8 @@ public final class Supervisor {
         public var reopenLogs: () -> Void = {}
         /// The environment, for `WATCHDOG_USEC`.
         public var environment: [String: String] = [:]
+        /// An idle child silent this long is killed as hung (it beats about once a second).
+        public var hungTimeout: Duration = .seconds(30)
         /// Backoff for children that die young.
         public var restartBackoff = RestartBackoff()
 
@@ -79,7 +81,9 @@ public final class Supervisor {
     var readySent = false
     var reloading = false
     var lastStatus = ""
+    var nextStatus = MonotonicClock.now()
     var nextWatchdog: MonotonicClock.Instant?
+    var nextHealthCheck = MonotonicClock.now()
 
     /// Prepares a master; nothing starts until ``run()``.
     /// - Parameters:
@@ -110,6 +114,7 @@ public final class Supervisor {
             reapChildren()
             handleSignals()
             enforceTimeLimits()
+            watchChildren()
             if finishStop() { break }
             maintainPools()
             checkRedis()
@@ -147,6 +152,8 @@ public final class Supervisor {
         }
         consider(nextWatchdog)
         consider(nextRedisCheck)
+        consider(nextHealthCheck)
+        if statusLine != lastStatus { consider(nextStatus) }
         return wake
     }
 

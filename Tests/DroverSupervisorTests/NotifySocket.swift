@@ -1,17 +1,24 @@
 import DroverTestSupport
 import Foundation
 import Glibc
+import Synchronization
 
 /// A real `AF_UNIX`/`SOCK_DGRAM` socket standing in for systemd's notify socket: the test sets
 /// `NOTIFY_SOCKET` to its path for the master and reads the datagrams `sd_notify(3)` sends
 /// (Sidekiq's test/systemd_test.rb does the same). The path lives in a short private directory,
 /// since `sun_path` holds 108 bytes.
+///
+/// A thread reads all the time, as systemd does: a datagram socket queues only
+/// `net.unix.max_dgram_qlen` (10) messages, and past that `sd_notify` blocks its sender.
 final class NotifySocket: @unchecked Sendable {
     let directory: String
     let path: String
     private let fd: Int32
-    /// Every message received so far, in order.
-    private(set) var messages: [String] = []
+    private let received = Mutex<[String]>([])
+    private let stopped = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    /// Messages before this index were already matched by ``await(_:timeout:)``.
+    private var consumed = 0
 
     init() throws {
         var template = Array("/tmp/dn-XXXXXX".utf8CString)
@@ -30,44 +37,53 @@ final class NotifySocket: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard bound == 0 else { throw TestFixtureError("bind \(path) failed: \(errno)") }
+        let thread = Thread { [self] in readLoop() }
+        thread.start()
     }
 
     deinit {
+        stopped.store(true, ordering: .relaxed)
+        done.wait()
         close(fd)
         unlink(path)
         rmdir(directory)
     }
 
-    /// Receives datagrams until one contains `text` as a whole line.
+    private func readLoop() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !stopped.load(ordering: .relaxed) {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 50) > 0 else { continue }
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 {
+                let message = String(decoding: buffer[0..<count], as: UTF8.self)
+                received.withLock { $0.append(message) }
+            }
+        }
+        done.signal()
+    }
+
+    /// Every message received so far, in order.
+    var messages: [String] { received.withLock { $0 } }
+
+    /// Waits until a message after the last matched one has a line starting with `text`, so
+    /// awaiting `READY=1` twice waits for a second one.
     /// - Returns: that message.
     /// - Throws: when `timeout` passes first.
     @discardableResult
     func await(_ text: String, timeout: Duration = .seconds(15)) throws -> String {
         let deadline = ContinuousClock.now + timeout
-        var checked = 0
         while true {
-            while checked < messages.count {
-                let message = messages[checked]
-                checked += 1
-                if message.split(separator: "\n").contains(where: { $0 == text || $0.hasPrefix(text) }) { return message }
+            let all = messages
+            while consumed < all.count {
+                let message = all[consumed]
+                consumed += 1
+                if message.split(separator: "\n").contains(where: { $0.hasPrefix(text) }) { return message }
             }
-            let left = deadline - ContinuousClock.now
-            guard left > .zero else {
-                throw TestFixtureError("no notify message \"\(text)\" within \(timeout); got \(messages)")
+            guard ContinuousClock.now < deadline else {
+                throw TestFixtureError("no notify message \"\(text)\" within \(timeout); got \(all)")
             }
-            receive(waitingMilliseconds: Int32(min(1000, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)))
-        }
-    }
-
-    /// Reads whatever arrives within `milliseconds` (0: only what is already queued).
-    func receive(waitingMilliseconds milliseconds: Int32) {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, milliseconds) > 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if count <= 0 { return }
-            messages.append(String(decoding: buffer[0..<count], as: UTF8.self))
+            usleep(1000)
         }
     }
 

@@ -12,6 +12,8 @@ final class SupervisorHarness {
     let store: JobStore
     let notify: NotifySocket
     var master: ChildProgram?
+    /// Added to the master's environment (`WATCHDOG_USEC` …).
+    var extraEnvironment: [String: String] = [:]
 
     init() throws {
         server = try RedisServer()
@@ -20,8 +22,19 @@ final class SupervisorHarness {
     }
 
     deinit {
-        // No test leaves a master behind: QUIT kills its children, then it exits.
-        if let master { _ = master.terminate(signal: .quit) }
+        // No test leaves a master behind: QUIT kills its children, then it exits; a master that
+        // does not exit in 5 s is killed (its children die with it through PDEATHSIG).
+        guard let master else { return }
+        master.send(.quit)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if Self.hasExited(master.pid) {
+                _ = master.waitForExit()
+                return
+            }
+            usleep(5000)
+        }
+        _ = master.terminate(signal: .kill)
     }
 
     var environment: [String: String] {
@@ -32,6 +45,7 @@ final class SupervisorHarness {
         env["REDIS_URL"] = server.urlString
         env["SWIFT_BACKTRACE"] = "enable=no"
         env["NOTIFY_SOCKET"] = notify.path
+        env.merge(extraEnvironment) { _, new in new }
         return env
     }
 
@@ -48,6 +62,32 @@ final class SupervisorHarness {
         let path = notify.directory + "/drover.yml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    /// Whether `pid` has exited (a zombie waiting to be reaped, or gone), from /proc, without
+    /// reaping it: ChildProgram reaps its own.
+    static func hasExited(_ pid: ProcessID) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[close...].dropFirst(2).first == "Z"
+    }
+
+    /// Waits until `pid` is gone and reaped (a zombie still accepts signal 0).
+    func waitUntilGone(_ pid: ProcessID, timeout: Duration = .seconds(10)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while (try? Posix.kill(pid, Signal(rawValue: 0))) != nil {
+            if ContinuousClock.now > deadline { throw TestFixtureError("process \(pid) still there after \(timeout)") }
+            usleep(2000)
+        }
+    }
+
+    /// Waits until the file at `path` contains `text`.
+    func waitForFile(_ path: String, containing text: String, timeout: Duration = .seconds(10)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while !((try? String(contentsOfFile: path, encoding: .utf8))?.contains(text) ?? false) {
+            if ContinuousClock.now > deadline { throw TestFixtureError("\(path) has no \"\(text)\" after \(timeout)") }
+            usleep(5000)
+        }
     }
 
     func enqueue(_ name: String, args: String = "{}", _ configure: (inout JobOptions) -> Void = { _ in }) throws -> JobID {
