@@ -5,7 +5,9 @@
 ///
 /// The first early death is replaced at once: one SIGKILL or OOM kill must not delay the
 /// replacement. Every further early death in a row doubles the wait, up to ``maximum``. A child
-/// that lived ``healthyLifetime`` or more resets the count.
+/// that lived ``healthyLifetime`` or more resets the count: one second by default, since a
+/// worker is up in 2–4 ms here, and an operator killing children that have served for a while
+/// is not a crash loop.
 public struct RestartBackoff: Sendable, Equatable {
     /// The wait after the second early death in a row.
     public var initial: Duration
@@ -21,7 +23,7 @@ public struct RestartBackoff: Sendable, Equatable {
     ///   - initial: the second early death's wait.
     ///   - maximum: the cap.
     ///   - healthyLifetime: how long a child must live to reset the count.
-    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10), healthyLifetime: Duration = .seconds(5)) {
+    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10), healthyLifetime: Duration = .seconds(1)) {
         self.initial = initial
         self.maximum = maximum
         self.healthyLifetime = healthyLifetime

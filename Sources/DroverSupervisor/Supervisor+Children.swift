@@ -109,7 +109,10 @@ extension Supervisor {
     }
 
     func apply(_ message: ChildMessage, from child: ChildProcess, at now: MonotonicClock.Instant) {
-        child.isUp = true
+        if !child.isUp {
+            child.isUp = true
+            logger.debug("\(options.role.name) \(child.pid) up \(child.started.duration(to: now)) after its fork")
+        }
         child.lastHeard = now
         switch message {
         case let .started(id, lease, soft, hard):

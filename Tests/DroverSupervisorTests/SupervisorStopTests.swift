@@ -1,0 +1,46 @@
+import DroverCore
+import DroverQueue
+import DroverSystem
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// How a master's end reaches its children, with the real binary.
+@Suite("drover worker stopping", .serialized)
+struct SupervisorStopTests {
+    @Test func aSecondTermStopsCold() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
+        try harness.waitFor(id, "started") { $0.state == .started }
+        master.send(.term)
+        try harness.notify.await("STOPPING=1")
+        master.send(.term)
+        #expect(master.waitForExit() == .exited(0))
+        harness.master = nil
+        #expect(try harness.store.job(id)?.state == .queued)
+    }
+
+    @Test func childrenDieWithAKilledMaster() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "2"])
+        try harness.notify.await("READY=1")
+        let listing = try String(contentsOfFile: "/proc/\(master.pid)/task/\(master.pid)/children", encoding: .utf8)
+        let children = listing.split(separator: " ").compactMap { Int32($0) }.map { ProcessID($0) }
+        #expect(children.count == 2, "\(listing)")
+        let killed = ContinuousClock.now
+        master.send(.kill)
+        _ = master.waitForExit()
+        harness.master = nil
+        // PR_SET_PDEATHSIG(KILL): the kernel kills them as the master dies.
+        for child in children {
+            let deadline = ContinuousClock.now + .seconds(1)
+            while !SupervisorHarness.hasExited(child) {
+                if ContinuousClock.now > deadline { Issue.record("child \(child) outlived its master by 1 s"); break }
+                usleep(1000)
+            }
+        }
+        print("master SIGKILLed: its children gone after \(ContinuousClock.now - killed)")
+    }
+}
