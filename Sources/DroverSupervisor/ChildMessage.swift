@@ -7,7 +7,8 @@ import DroverCore
 /// `PIPE_BUF` bytes and never interleaves with another:
 /// - `start ID LEASE SOFT_MS HARD_MS` (a limit of `-` means none),
 /// - `end ID`,
-/// - `beat`.
+/// - `beat`,
+/// - `bye` (the child will exit after this: `max_jobs` reached).
 /// An id is percent-escaped where it holds `%`, a space or a line break, so it stays one field.
 public enum ChildMessage: Hashable, Sendable {
     /// A job started under `lease`, with its effective limits in milliseconds.
@@ -16,6 +17,9 @@ public enum ChildMessage: Hashable, Sendable {
     case ended(id: JobID)
     /// Idle and alive.
     case beat
+    /// About to exit by itself (max_jobs): the master forks its replacement now, before the
+    /// exit, instead of after reaping it.
+    case leaving
 
     /// The line, with its trailing newline.
     public var line: String {
@@ -26,6 +30,8 @@ public enum ChildMessage: Hashable, Sendable {
             return "end \(Self.escape(id.rawValue))\n"
         case .beat:
             return "beat\n"
+        case .leaving:
+            return "bye\n"
         }
     }
 
@@ -44,6 +50,9 @@ public enum ChildMessage: Hashable, Sendable {
         case "beat":
             guard fields.count == 1 else { return nil }
             self = .beat
+        case "bye":
+            guard fields.count == 1 else { return nil }
+            self = .leaving
         default:
             return nil
         }

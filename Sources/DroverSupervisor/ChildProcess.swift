@@ -32,6 +32,8 @@ final class ChildProcess {
     var jobsDone = 0
     var lastHeard: MonotonicClock.Instant
     var leaving: Leaving?
+    /// Said `bye`: it reached max_jobs and exits by itself.
+    var saidLeaving = false
 
     init(pid: ProcessID, pool: String, pipe: FileDescriptor, started: MonotonicClock.Instant) {
         self.pid = pid

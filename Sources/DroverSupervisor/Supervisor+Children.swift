@@ -124,6 +124,10 @@ extension Supervisor {
             jobsDone += 1
         case .beat:
             break
+        case .leaving:
+            // Counted as retiring, so maintainPools forks the replacement in this pass.
+            child.saidLeaving = true
+            if child.leaving == nil { child.leaving = .retiring }
         }
     }
 
@@ -161,6 +165,9 @@ extension Supervisor {
         }
         let lifetime = child.started.duration(to: MonotonicClock.now())
         switch child.leaving {
+        case .retiring? where child.saidLeaving && status == .exited(0):
+            logger.info("\(options.role.name) \(child.pid) recycled after \(child.jobsDone) job(s) (max_jobs)", metadata: metadata)
+            return
         case .retiring?, .coldStop?:
             logger.info("\(options.role.name) \(child.pid) exited (\(status)) after \(child.jobsDone) job(s)", metadata: metadata)
             return
@@ -192,25 +199,28 @@ extension Supervisor {
 
     /// Puts a dead child's job back (or fails it), through the master's own connection.
     private func recover(_ job: ChildProcess.RunningJob, of child: ChildProcess, status: WaitStatus) {
-        let error: JobError
+        let jobError: JobError
         switch child.leaving {
         case let .timeLimit(milliseconds)?:
-            error = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(milliseconds: milliseconds)); its worker was killed",
+            jobError = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(milliseconds: milliseconds)); its worker was killed",
                              signal: "KILL")
         case .coldStop?:
-            error = JobError(type: "Crash", message: "the worker was stopped by a cold stop of its supervisor", signal: "KILL")
+            jobError = JobError(type: "Crash", message: "the worker was stopped by a cold stop of its supervisor", signal: "KILL")
         default:
-            error = JobError(type: "Crash", message: "the worker process \(status) while running the job",
+            jobError = JobError(type: "Crash", message: "the worker process \(status) while running the job",
                              signal: status.terminationSignal?.name, exitStatus: status.exitStatus.map(Int.init))
         }
         do {
-            let state = try store.recover(job.id, lease: job.lease, error: error)
+            let state = try store.recover(job.id, lease: job.lease, error: jobError)
             logger.info("job \(job.id) of \(options.role.name) \(child.pid): \(state.map { "\($0)" } ?? "already ended")",
                         metadata: ["job_id": "\(job.id)"])
         } catch {
-            // Not lost: the lease expires and any worker's recoverExpired takes it.
-            logger.error("could not recover job \(job.id) now (\(error)); it is recovered when its lease expires",
+            // Retried when Redis answers again; and never lost meanwhile: once the lease
+            // expires, any worker's recoverExpired takes it.
+            logger.error("could not recover job \(job.id) now (\(error)); retrying when Redis answers",
                          metadata: ["job_id": "\(job.id)"])
+            pendingRecoveries.append((job.id, job.lease, jobError))
+            nextRedisCheck = MonotonicClock.now()
         }
     }
 }

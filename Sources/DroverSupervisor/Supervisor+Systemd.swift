@@ -53,6 +53,20 @@ extension Supervisor {
         }
     }
 
+    /// Recovers the jobs of children that died while Redis was down.
+    func retryRecoveries() {
+        while let pending = pendingRecoveries.first {
+            do {
+                let state = try store.recover(pending.id, lease: pending.lease, error: pending.error)
+                logger.info("job \(pending.id) recovered after the outage: \(state.map { "\($0)" } ?? "already ended")",
+                            metadata: ["job_id": "\(pending.id)"])
+                pendingRecoveries.removeFirst()
+            } catch {
+                return
+            }
+        }
+    }
+
     /// PINGs Redis: before READY every pass until it answers (with backoff), then every few
     /// seconds for STATUS=. The master's client has short timeouts.
     func checkRedis() {
@@ -63,6 +77,7 @@ extension Supervisor {
             if redisState != .ok { logger.info("Redis answered") }
             redisState = .ok
             redisFailures = 0
+            retryRecoveries()
             nextRedisCheck = now.advanced(by: .seconds(5))
         } catch {
             redisFailures += 1

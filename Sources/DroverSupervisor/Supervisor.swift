@@ -77,6 +77,8 @@ public final class Supervisor {
     var redisState = RedisState.unknown
     var nextRedisCheck = MonotonicClock.now()
     var redisFailures = 0
+    /// Jobs of dead children that could not be recovered while Redis was down.
+    var pendingRecoveries: [(id: JobID, lease: Int, error: JobError)] = []
     let notifier: SystemdNotifier
     var readySent = false
     var reloading = false

@@ -19,6 +19,8 @@ import Testing
         #expect(ChildMessage(line: "end abc") == .ended(id: JobID("abc")))
         #expect(ChildMessage(line: "beat") == .beat)
         #expect(ChildMessage.beat.line == "beat\n")
+        #expect(ChildMessage(line: "bye") == .leaving)
+        #expect(ChildMessage.leaving.line == "bye\n")
     }
 
     @Test func idsWithSpacesAndPercentStayOneField() {

@@ -11,7 +11,7 @@ import Testing
 struct SupervisorRecyclingTests {
     @Test func maxJobsRecyclesAChildAfterThatManyJobs() throws {
         let harness = try SupervisorHarness()
-        try harness.start(["--concurrency", "1", "--max-jobs", "2"])
+        let master = try harness.start(["--concurrency", "1", "--max-jobs", "2"])
         try harness.notify.await("READY=1")
         let ids = try (0..<6).map { _ in try harness.enqueue("builtin.noop") }
         var workers: [String] = []
@@ -21,6 +21,8 @@ struct SupervisorRecyclingTests {
         }
         // max_jobs 2 (its jitter is a tenth: none at 2): three children, two jobs each.
         #expect(Set(workers).count == 3, "\(workers)")
+        // The child said `bye` with its last `end`, so its replacement was forked before it exited.
+        try master.await("recycled after 2 job(s)")
     }
 
     @Test func aChildOverMaxMemoryIsRecycledAfterItsJob() throws {
