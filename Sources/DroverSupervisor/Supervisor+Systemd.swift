@@ -74,7 +74,11 @@ extension Supervisor {
         guard now >= nextRedisCheck else { return }
         do {
             _ = try store.client.command("PING")
-            if redisState != .ok { logger.info("Redis answered") }
+            if redisState != .ok {
+                logger.info("Redis answered")
+                // Children were stuck reconnecting, not hung: give each a fresh hung window.
+                for child in children.values { child.lastHeard = now }
+            }
             redisState = .ok
             redisFailures = 0
             retryRecoveries()

@@ -44,3 +44,22 @@ struct SupervisorStopTests {
         print("master SIGKILLed: its children gone after \(ContinuousClock.now - killed)")
     }
 }
+
+/// A child that stops answering, with the real binary.
+@Suite("drover worker hung children", .serialized)
+struct SupervisorHungChildTests {
+    @Test func anIdleChildThatStopsBeatingIsKilledAndReplaced() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "1", "--hung-timeout", "2"])
+        try harness.notify.await("READY=1")
+        let listing = try String(contentsOfFile: "/proc/\(master.pid)/task/\(master.pid)/children", encoding: .utf8)
+        let child = try #require(listing.split(separator: " ").compactMap { Int32($0) }.first.map { ProcessID($0) })
+        // SIGSTOP: the process lives but says nothing, as a wedged one would.
+        try Posix.kill(child, .stop)
+        try master.await("killing it as hung", timeout: .seconds(10))
+        try harness.waitUntilGone(child)
+        let id = try harness.enqueue("builtin.noop")
+        let job = try harness.waitFor(id, "finished") { $0.state == .finished }
+        #expect(try SupervisorHarness.childPID(of: job) != child)
+    }
+}

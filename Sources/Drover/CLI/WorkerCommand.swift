@@ -49,6 +49,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Hard time limit in seconds for jobs that set none.")
     var timeout: Double?
 
+    @Option(help: "Kill an idle child that has said nothing for this many seconds (it beats every second).")
+    var hungTimeout: Double = 30
+
     @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
     var config: String?
 
@@ -97,6 +100,7 @@ struct WorkerCommand: ParsableCommand {
             options.name = name
             options.environment = settings.environment
             options.reopenLogs = { sink.reopen() }
+            options.hungTimeout = .milliseconds(Int64(max(1, hungTimeout) * 1000))
             let status = try Supervisor(options: options, logger: logger).run()
             if status != 0 { throw ExitCode(status) }
         }
