@@ -72,6 +72,15 @@ final class SupervisorHarness {
         return stat[close...].dropFirst(2).first == "Z"
     }
 
+    /// Waits until the master has read a child's `start` line (its STATUS= says one busy).
+    ///
+    /// Redis shows a job `started` as soon as the fetch commits, a moment before the child
+    /// writes `start` to its pipe; a child killed in that window leaves its job to lease expiry,
+    /// by design. Tests that kill a child mid-job wait for this first.
+    func awaitMasterSeesAJob() throws {
+        try notify.await("STATUS=1 busy")
+    }
+
     /// Waits until `pid` is gone and reaped (a zombie still accepts signal 0).
     func waitUntilGone(_ pid: ProcessID, timeout: Duration = .seconds(10)) throws {
         let deadline = ContinuousClock.now + timeout

@@ -32,6 +32,7 @@ struct SupervisorProcessTests {
         try harness.notify.await("READY=1")
         let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 1.5}"#)
         let running = try harness.waitFor(id, "started") { $0.state == .started }
+        try harness.awaitMasterSeesAJob()
         let victim = try SupervisorHarness.childPID(of: running)
         let killed = ContinuousClock.now
         try Posix.kill(victim, .kill)
@@ -70,6 +71,27 @@ struct SupervisorProcessTests {
         // The pool is whole again: the replacement serves.
         let next = try harness.enqueue("builtin.noop")
         try harness.waitFor(next, "finished") { $0.state == .finished }
+    }
+
+    @Test func aJobPastItsSoftTimeLimitIsCancelledByUsr1AndItsChildLives() throws {
+        let harness = try SupervisorHarness()
+        try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
+            options.softTimeLimit = TimeSpan(milliseconds: 500)
+            options.maxAttempts = 1
+        }
+        let running = try harness.waitFor(id, "started") { $0.state == .started }
+        let child = try SupervisorHarness.childPID(of: running)
+        let failed = try harness.waitFor(id, timeout: .seconds(10), "failed") { $0.state == .failed }
+        #expect(failed.error?.type == "TimeLimit", "\(String(describing: failed.error))")
+        if let started = failed.startedAt, let ended = failed.endedAt {
+            print("soft limit 500 ms: job cancelled \(ended - started) ms after it started")
+        }
+        // The master only asked: the same child serves the next job.
+        let next = try harness.enqueue("builtin.noop")
+        let done = try harness.waitFor(next, "finished") { $0.state == .finished }
+        #expect(try SupervisorHarness.childPID(of: done) == child)
     }
 
     @Test func termLetsTheRunningJobFinishThenExitsZeroAfterStopping() throws {

@@ -14,6 +14,7 @@ struct SupervisorStopTests {
         try harness.notify.await("READY=1")
         let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
         try harness.waitFor(id, "started") { $0.state == .started }
+        try harness.awaitMasterSeesAJob()
         master.send(.term)
         try harness.notify.await("STOPPING=1")
         master.send(.term)
