@@ -60,11 +60,10 @@ struct SinkLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var all = metadata
-        if let extra { all.merge(extra) { _, new in new } }
-        var text = "\(Self.timestamp()) \(level) [\(getpid())] \(label): \(message)"
+        if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        var text = "\(Self.timestamp()) \(event.level) [\(getpid())] \(label): \(event.message)"
         for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
         sink.write(text)
     }
