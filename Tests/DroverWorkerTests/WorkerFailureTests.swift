@@ -66,6 +66,15 @@ import Testing
         #expect(try h.job(next).state == .queued)
     }
 
+    @Test func termStopsAnIdleWorker() throws {
+        let h = try WorkerHarness()
+        let worker = try h.worker([])
+        // Idle: blocked in Redis waiting for work. TERM must still end it promptly.
+        worker.send(.term)
+        #expect(worker.waitForExit() == .exited(0))
+        #expect(worker.seen.contains("exiting (stopped)"))
+    }
+
     @Test func redisDownThenBackDoesNotLoseTheJob() throws {
         let h = try WorkerHarness()
         let worker = try h.worker([])

@@ -73,29 +73,20 @@ struct WorkCommand: ParsableCommand {
             }
             let worker = Worker(redis: try connection.clientOptions(), prefix: connection.resolvedPrefix,
                                 handlers: handlers, options: options, logger: logger)
-            let sources = Self.installSignals(worker)
+            let watcher = try Self.installSignals(worker)
             logger.info("worker \(options.name) serving \(options.queues.joined(separator: ", "))")
             let exit = worker.run()
             logger.info("worker exiting (\(exit)) after \(worker.jobsDone) job(s)")
-            _ = sources
+            _ = watcher
         }
     }
 
-    /// TERM/INT stop after the current job; USR1 cancels the current job. Dispatch sources are
-    /// fine here: this process never forks.
-    static func installSignals(_ worker: Worker) -> [any DispatchSourceSignal] {
+    /// TERM/INT stop after the current job; USR1 cancels the current job.
+    static func installSignals(_ worker: Worker) throws -> SignalWatcher {
         let box = UncheckedWorker(worker: worker)
-        var sources: [any DispatchSourceSignal] = []
-        for (signal, action) in [(SIGTERM, 0), (SIGINT, 0), (SIGUSR1, 1)] {
-            Glibc.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            source.setEventHandler {
-                if action == 0 { box.worker.stop() } else { box.worker.softTimeLimitReached() }
-            }
-            source.resume()
-            sources.append(source)
+        return try SignalWatcher(signals: [.term, .int, .usr1]) { signal in
+            if signal == .usr1 { box.worker.softTimeLimitReached() } else { box.worker.stop() }
         }
-        return sources
     }
 }
 
