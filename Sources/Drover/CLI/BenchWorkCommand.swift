@@ -90,7 +90,7 @@ struct BenchWorkCommand: ParsableCommand {
     private func roundTrips(_ store: JobStore) throws -> Int {
         let info = try store.client.command("INFO", "commandstats").string ?? ""
         var total = 0
-        for line in info.split(separator: "\n") where line.hasPrefix("cmdstat_evalsha:") || line.hasPrefix("cmdstat_blpop:")
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_evalsha:") || line.hasPrefix("cmdstat_blpop:")
             || line.hasPrefix("cmdstat_script|load:") || line.hasPrefix("cmdstat_ping:") {
             if let calls = line.split(separator: "=").dropFirst().first?.split(separator: ",").first, let n = Int(calls) {
                 total += n
