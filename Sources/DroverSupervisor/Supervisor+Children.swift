@@ -210,6 +210,13 @@ extension Supervisor {
             jobError = JobError(type: "Crash", message: "the worker process \(status) while running the job",
                              signal: status.terminationSignal?.name, exitStatus: status.exitStatus.map(Int.init))
         }
+        if case .unavailable = redisState {
+            // Each try would block the loop for the client's timeouts: queue it for the next
+            // PING that answers instead.
+            pendingRecoveries.append((job.id, job.lease, jobError))
+            logger.error("Redis is unavailable: job \(job.id) is recovered when it answers", metadata: ["job_id": "\(job.id)"])
+            return
+        }
         do {
             let state = try store.recover(job.id, lease: job.lease, error: jobError)
             logger.info("job \(job.id) of \(options.role.name) \(child.pid): \(state.map { "\($0)" } ?? "already ended")",

@@ -102,7 +102,9 @@ extension Supervisor {
     /// once, since retiring children do not count toward a pool's size).
     func reload() {
         guard phase == .running else { return }
-        notifier.send("RELOADING=1")
+        // MONOTONIC_USEC: systemd 253's Type=notify-reload wants it with RELOADING=1; older
+        // managers ignore it (sd_notify(3)).
+        notifier.send("RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.now().nanoseconds / 1000)")
         let fresh: DroverConfig
         do {
             fresh = try options.reload()

@@ -145,7 +145,8 @@ public final class Supervisor {
         func consider(_ instant: MonotonicClock.Instant?) {
             if let instant, instant < wake { wake = instant }
         }
-        for child in children.values where child.leaving == nil {
+        // Retiring children (TERM sent, finishing their job) still have their limits enforced.
+        for child in children.values where child.leaving == nil || child.leaving == .retiring {
             consider(child.job?.limits.nextDeadline)
         }
         if case let .stopping(deadline) = phase { consider(deadline) }

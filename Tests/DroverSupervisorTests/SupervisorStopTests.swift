@@ -23,6 +23,28 @@ struct SupervisorStopTests {
         #expect(try harness.store.job(id)?.state == .queued)
     }
 
+    @Test func aWarmStopStillEnforcesTheHardLimitOfADrainingJob() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
+            options.timeLimit = .seconds(1)
+            options.maxAttempts = 1
+        }
+        try harness.waitFor(id, "started") { $0.state == .started }
+        try harness.awaitMasterSeesAJob()
+        master.send(.term)
+        #expect(master.waitForExit() == .exited(0))
+        harness.master = nil
+        let job = try #require(try harness.store.job(id))
+        #expect(job.state == .failed)
+        #expect(job.error?.type == "TimeLimit")
+        if let started = job.startedAt, let ended = job.endedAt {
+            print("warm stop, 1 s hard limit: job failed \(ended - started) ms after it started")
+            #expect(ended - started < 1100)
+        }
+    }
+
     @Test func childrenDieWithAKilledMaster() throws {
         let harness = try SupervisorHarness()
         let master = try harness.start(["--concurrency", "2"])
