@@ -116,6 +116,7 @@ extension Supervisor {
         child.lastHeard = now
         switch message {
         case let .started(id, lease, soft, hard):
+            logger.debug("\(options.role.name) \(child.pid) started job \(id)", metadata: ["job_id": "\(id)"])
             child.job = ChildProcess.RunningJob(id: id, lease: lease,
                                                 limits: LimitClock(started: now, softMilliseconds: soft, hardMilliseconds: hard))
         case let .ended(id):

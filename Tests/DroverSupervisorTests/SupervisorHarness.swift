@@ -52,7 +52,9 @@ final class SupervisorHarness {
     /// Starts `drover worker ARGUMENTS…` (not waiting for anything).
     @discardableResult
     func start(_ arguments: [String]) throws -> ChildProgram {
-        let program = try ChildProgram.start(try DroverBinary.path(), ["drover", "worker"] + arguments, environment: environment)
+        // Debug logs: tests await the master's lines (a job seen started, a child up).
+        let program = try ChildProgram.start(try DroverBinary.path(), ["drover", "worker", "--log-level", "debug"] + arguments,
+                                             environment: environment)
         master = program
         return program
     }
@@ -72,13 +74,15 @@ final class SupervisorHarness {
         return stat[close...].dropFirst(2).first == "Z"
     }
 
-    /// Waits until the master has read a child's `start` line (its STATUS= says one busy).
+    /// Waits until the master has read the child's `start` line for `id` (its debug log says so).
     ///
     /// Redis shows a job `started` as soon as the fetch commits, a moment before the child
     /// writes `start` to its pipe; a child killed in that window leaves its job to lease expiry,
-    /// by design. Tests that kill a child mid-job wait for this first.
-    func awaitMasterSeesAJob() throws {
-        try notify.await("STATUS=1 busy")
+    /// by design. Tests that kill a child mid-job wait for this first. (Not STATUS=: it is sent
+    /// at most once a second, so a short busy spell may never show.)
+    func awaitMasterSees(_ id: JobID) throws {
+        guard let master else { throw TestFixtureError("no master") }
+        try master.await("started job \(id)")
     }
 
     /// Waits until `pid` is gone and reaped (a zombie still accepts signal 0).

@@ -34,7 +34,7 @@ struct SupervisorProcessTests {
         try harness.notify.await("READY=1")
         let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 1.5}"#)
         let running = try harness.waitFor(id, "started") { $0.state == .started }
-        try harness.awaitMasterSeesAJob()
+        try harness.awaitMasterSees(id)
         let victim = try SupervisorHarness.childPID(of: running)
         let killed = ContinuousClock.now
         try Posix.kill(victim, .kill)

@@ -14,7 +14,7 @@ struct SupervisorSignalTests {
         try harness.notify.await("READY=1")
         let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
         try harness.waitFor(id, "started") { $0.state == .started }
-        try harness.awaitMasterSeesAJob()
+        try harness.awaitMasterSees(id)
         let sent = ContinuousClock.now
         master.send(.quit)
         #expect(master.waitForExit() == .exited(0))

@@ -14,7 +14,7 @@ struct SupervisorStopTests {
         try harness.notify.await("READY=1")
         let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
         try harness.waitFor(id, "started") { $0.state == .started }
-        try harness.awaitMasterSeesAJob()
+        try harness.awaitMasterSees(id)
         master.send(.term)
         try harness.notify.await("STOPPING=1")
         master.send(.term)
@@ -32,7 +32,7 @@ struct SupervisorStopTests {
             options.maxAttempts = 1
         }
         try harness.waitFor(id, "started") { $0.state == .started }
-        try harness.awaitMasterSeesAJob()
+        try harness.awaitMasterSees(id)
         master.send(.term)
         #expect(master.waitForExit() == .exited(0))
         harness.master = nil
