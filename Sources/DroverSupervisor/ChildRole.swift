@@ -37,6 +37,9 @@ public struct ChildContext: Sendable {
     public var burst: Bool
     /// The child's name for job records and logs, if the operator chose one (`--name`).
     public var name: String?
+    /// How long a job's lease lasts without renewal: how soon another host recovers the jobs
+    /// of a host that vanished (a SIGKILLed master's children die with it).
+    public var lease: Duration
     /// The write end of the pipe to the master: ``ChildMessage`` lines go here.
     public var events: FileDescriptor
     /// The master's id.

@@ -25,7 +25,7 @@ extension Supervisor {
         let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd]
         let context = ChildContext(
             pool: pool, config: config, redis: options.redis, maxJobs: pool.maxJobs.map(Self.jittered),
-            burst: options.burst, name: options.name, events: pipe.writeEnd, masterPID: masterPID
+            burst: options.burst, name: options.name, lease: options.lease, events: pipe.writeEnd, masterPID: masterPID
         )
         let result: Posix.ForkResult
         do {

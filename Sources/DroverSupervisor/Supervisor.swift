@@ -32,6 +32,8 @@ public final class Supervisor {
         public var reopenLogs: () -> Void = {}
         /// The environment, for `WATCHDOG_USEC`.
         public var environment: [String: String] = [:]
+        /// The lease children take on their jobs.
+        public var lease: Duration = .seconds(30)
         /// An idle child silent this long is killed as hung (it beats about once a second).
         public var hungTimeout: Duration = .seconds(30)
         /// Backoff for children that die young.

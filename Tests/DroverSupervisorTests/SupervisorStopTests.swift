@@ -67,6 +67,23 @@ struct SupervisorStopTests {
         }
         print("master SIGKILLed: its children gone after \(ContinuousClock.now - killed)")
     }
+
+    @Test func theJobsOfAKilledMasterAreRecoveredByTheNextOneWhenTheirLeaseExpires() throws {
+        let harness = try SupervisorHarness()
+        let first = try harness.start(["--concurrency", "1", "--lease", "2"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
+        try harness.waitFor(id, "started") { $0.state == .started }
+        first.send(.kill)
+        _ = first.waitForExit()
+        let killed = ContinuousClock.now
+        try harness.start(["--concurrency", "1", "--lease", "2"])
+        try harness.notify.await("READY=1")
+        // Nobody saw the children die: the lease (2 s) runs out, and an idle child of the new
+        // master recovers the job, which it then runs again.
+        try harness.waitFor(id, timeout: .seconds(15), "running again") { $0.state == .started && $0.attempt == 2 }
+        print("master SIGKILLed mid-job: the next master's child runs the job again after \(ContinuousClock.now - killed)")
+    }
 }
 
 /// A child that stops answering, with the real binary.

@@ -49,6 +49,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Hard time limit in seconds for jobs that set none.")
     var timeout: Double?
 
+    @Option(help: "Lease in seconds: how soon the jobs of a vanished host are recovered by others.")
+    var lease: Double = 30
+
     @Option(help: "Kill an idle child that has said nothing for this many seconds (it beats every second).")
     var hungTimeout: Double = 30
 
@@ -100,6 +103,7 @@ struct WorkerCommand: ParsableCommand {
             options.name = name
             options.environment = settings.environment
             options.reopenLogs = { sink.reopen() }
+            options.lease = .milliseconds(Int64(max(1, lease) * 1000))
             options.hungTimeout = .milliseconds(Int64(max(1, hungTimeout) * 1000))
             let status = try Supervisor(options: options, logger: logger).run()
             if status != 0 { throw ExitCode(status) }

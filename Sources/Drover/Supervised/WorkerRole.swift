@@ -27,6 +27,7 @@ enum WorkerRole {
         options.defaultSoftTimeLimit = (pool.softTimeLimit ?? context.config.jobDefaults.softTimeLimit)?.duration
         options.defaultTimeLimit = (pool.timeLimit ?? context.config.jobDefaults.timeLimit)?.duration
         if let name = context.name { options.name = "\(name):\(Posix.getpid())" }
+        options.lease = context.lease
         options.events = PipeWorkerEvents(pipe: context.events, maxJobs: context.maxJobs)
         var logger = Logger(label: "drover.worker")
         logger[metadataKey: "pool"] = "\(pool.name)"
