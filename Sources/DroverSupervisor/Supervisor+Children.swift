@@ -43,6 +43,10 @@ extension Supervisor {
             } catch {
                 Posix.exit(71) // EX_OSERR
             }
+            // The master's Redis socket is not the child's (PLATFORM.md: never use a connection
+            // inherited across fork), and hiredis does not make it close-on-exec: drop this
+            // copy, so a program the worker execs does not hold it. Closing a copy sends nothing.
+            store.client.disconnect()
             options.role.entry(context)
         case let .parent(pid):
             // Both sides set the group, so a kill of the group cannot race the child's setpgid.
