@@ -1,4 +1,3 @@
-import Dispatch
 import DroverCore
 import DroverSupervisor
 import DroverSystem
@@ -31,6 +30,9 @@ enum WorkerRole {
         options.events = PipeWorkerEvents(pipe: context.events, maxJobs: context.maxJobs)
         var logger = Logger(label: "drover.worker")
         logger[metadataKey: "pool"] = "\(pool.name)"
+        // Exec jobs named in the config are served by every supervised worker.
+        var handlers = handlers
+        for command in context.config.exec { handlers.register(ExecJobHandler.handler(for: command)) }
         let worker = Worker(redis: context.redis, prefix: context.config.redis.prefix, handlers: handlers,
                             options: options, logger: logger)
         let sources = installSignals(worker)
@@ -42,21 +44,13 @@ enum WorkerRole {
     }
 
     /// TERM: finish the current job, then exit. USR1: the master's soft limit, cancel the job.
-    /// Dispatch signal sources are fine here: this is the child, after the fork (PLATFORM.md:
-    /// the job saw cancellation 2–3 ms after USR1 this way).
-    private static func installSignals(_ worker: Worker) -> [any DispatchSourceSignal] {
+    /// Through a self-pipe watcher thread, not Dispatch sources: a Dispatch source in a worker
+    /// idle in a blocking Redis read caught TERM but never ran its handler (`SignalWatcher`).
+    private static func installSignals(_ worker: Worker) -> SignalWatcher? {
         let box = WorkerBox(worker: worker)
-        var sources: [any DispatchSourceSignal] = []
-        for (signal, cancels) in [(SIGTERM, false), (SIGUSR1, true)] {
-            Glibc.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            source.setEventHandler {
-                if cancels { box.worker.softTimeLimitReached() } else { box.worker.stop() }
-            }
-            source.resume()
-            sources.append(source)
+        return try? SignalWatcher(signals: [.term, .usr1]) { signal in
+            if signal == .usr1 { box.worker.softTimeLimitReached() } else { box.worker.stop() }
         }
-        return sources
     }
 }
 
