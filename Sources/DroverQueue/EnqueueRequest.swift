@@ -34,16 +34,21 @@ public struct EnqueueRequest: Sendable {
         prefix += "{\"name\":"
         JSONWriter.quote(name, into: &prefix)
         prefix += ",\"args\":"
+        // Defaults are left out (the default backoff, a creation time equal to the header's
+        // enqueue time): every byte of a record is copied and stored once per job.
+        var suffix = ""
         let b = o.backoff
-        var suffix = ",\"backoff\":{\"base\":\(JSONWriter.number(b.base.seconds)),\"factor\":\(JSONWriter.number(b.factor)),"
-        suffix += "\"cap\":\(JSONWriter.number(b.cap.seconds)),\"jitter\":\(JSONWriter.number(b.jitter))}"
+        if b != .standard {
+            suffix += ",\"backoff\":{\"base\":\(JSONWriter.number(b.base.seconds)),\"factor\":\(JSONWriter.number(b.factor)),"
+            suffix += "\"cap\":\(JSONWriter.number(b.cap.seconds)),\"jitter\":\(JSONWriter.number(b.jitter))}"
+        }
         if let soft = o.softTimeLimit { suffix += ",\"soft_time_limit\":\(JSONWriter.number(soft.seconds))" }
         if let hard = o.timeLimit { suffix += ",\"time_limit\":\(JSONWriter.number(hard.seconds))" }
         if let key = o.uniqueKey {
             suffix += ",\"unique_key\":"
             JSONWriter.quote(key, into: &suffix)
         }
-        suffix += ",\"created_at\":\(now)}"
+        suffix += "}"
         return (Array(prefix.utf8), Array(suffix.utf8))
     }
 

@@ -41,17 +41,6 @@ enum JobRecord {
         return decode(id: id, fields: fields)
     }
 
-    /// The arguments exactly as the producer wrote them (re-serializing would reorder members and
-    /// round 64-bit integers through a Double). The document is `{"name":…,"args":ARGS,"backoff":
-    /// {"base":…`: the first `,"args":` cannot be inside the quoted name, and the last
-    /// `,"backoff":{"base":` cannot be inside ARGS' strings (their quotes are escaped).
-    static func rawArgs(_ doc: String) -> String? {
-        guard let start = doc.range(of: ",\"args\":"),
-              let end = doc.range(of: ",\"backoff\":{\"base\":", options: .backwards),
-              start.upperBound <= end.lowerBound else { return nil }
-        return String(doc[start.upperBound..<end.lowerBound])
-    }
-
     /// Decodes a job hash.
     static func decode(id: JobID, fields: [String: String]) -> Job? {
         guard let stateText = fields["state"], let state = JobState(rawValue: stateText) else { return nil }
@@ -72,7 +61,9 @@ enum JobRecord {
         let unique = fields["unique_key"].flatMap { $0.isEmpty ? nil : $0 } ?? doc?["unique_key"]?.string
         return Job(
             id: id, name: doc?["name"]?.string ?? "", queue: fields["queue"] ?? "",
-            argsJSON: fields["doc"].flatMap(rawArgs) ?? doc?["args"]?.jsonText ?? "null",
+            // The arguments exactly as the producer wrote them: re-serializing would reorder
+            // members and round 64-bit integers through a Double.
+            argsJSON: fields["doc"].map(JobDocument.argumentsText(of:)) ?? "null",
             state: state, priority: Int(fields["priority"] ?? "") ?? 0, attempt: Int(fields["attempt"] ?? "") ?? 0,
             maxAttempts: Int(fields["max_attempts"] ?? "") ?? 1, backoff: backoff,
             softTimeLimit: span(doc?["soft_time_limit"]), timeLimit: span(doc?["time_limit"]), uniqueKey: unique,
