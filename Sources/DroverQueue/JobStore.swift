@@ -134,12 +134,13 @@ public final class JobStore {
                              results: inout [EnqueueResult?]) -> [RedisCommand] {
         var hset = RedisCommand("HSET", keys.base + "jobs")
         hset.reserve(bytes: chunk.count * 300, arguments: 2 + chunk.count * 2)
-        var pushes: [String: [String]] = [:]  // "queue priority" -> ids
-        var order: [String] = []
+        // One RPUSH per queue and priority, built as the ids are minted (a batch usually has
+        // one level, so the lookup runs only when the level changes).
+        var levels: [(queue: String, priority: Int, push: RedisCommand, count: Int)] = []
         var previousIndex = -1
         var parts: (prefix: [UInt8], suffix: [UInt8]) = ([], [])
         var lastLevel = -1
-        var levelKey = ""
+        var level = 0
         for index in chunk {
             let id = JobID.generate(milliseconds: now, using: &generator)
             // Jobs of one name and options share the record around their arguments: build it
@@ -150,27 +151,29 @@ public final class JobStore {
             previousIndex = index
             hset.append(id.rawValue)
             hset.append(prefix: parts.prefix, middle: requests[index].argsJSON, suffix: parts.suffix)
-            if lastLevel < 0 || requests[lastLevel].options.queue != requests[index].options.queue
-                || requests[lastLevel].options.priority != requests[index].options.priority {
+            let options = requests[index].options
+            if lastLevel < 0 || requests[lastLevel].options.queue != options.queue
+                || requests[lastLevel].options.priority != options.priority {
                 lastLevel = index
-                levelKey = "\(requests[index].options.queue) \(requests[index].options.priority)"
-                if pushes[levelKey] == nil { order.append(levelKey) }
+                if let found = levels.firstIndex(where: { $0.queue == options.queue && $0.priority == options.priority }) {
+                    level = found
+                } else {
+                    var push = RedisCommand("RPUSH", "\(keys.base)queue:\(options.queue):\(options.priority)")
+                    push.reserve(bytes: chunk.count * 32, arguments: chunk.count)
+                    levels.append((options.queue, options.priority, push, 0))
+                    level = levels.count - 1
+                }
             }
-            pushes[levelKey, default: []].append(id.rawValue)
+            levels[level].push.append(id.rawValue)
+            levels[level].count += 1
             results[index] = EnqueueResult(id: id, state: .queued, duplicate: false)
         }
         var commands = [RedisCommand("MULTI"), hset]
         var perQueue: [String: Int] = [:]
-        for level in order {
-            let parts = level.split(separator: " ")
-            let queue = String(parts[0])
-            let priority = Int(parts[1]) ?? 0
-            let ids = pushes[level]!
-            commands.append(RedisCommand("ZADD", keys.base + "prio:" + queue, String(-priority), String(priority)))
-            var rpush = RedisCommand("RPUSH", "\(keys.base)queue:\(queue):\(priority)")
-            for id in ids { rpush.append(id) }
-            commands.append(rpush)
-            perQueue[queue, default: 0] += ids.count
+        for entry in levels {
+            commands.append(RedisCommand("ZADD", keys.base + "prio:" + entry.queue, String(-entry.priority), String(entry.priority)))
+            commands.append(entry.push)
+            perQueue[entry.queue, default: 0] += entry.count
         }
         for (queue, count) in perQueue.sorted(by: { $0.key < $1.key }) {
             commands.append(RedisCommand("SADD", keys.queues, queue))
