@@ -30,20 +30,11 @@ public struct RedisCommand: Sendable {
     /// Appends a UTF-8 string argument.
     public mutating func append(_ text: String) {
         var text = text
-        text.withUTF8 { append(raw: $0) }
+        text.withUTF8 { append(bytes: $0) }
     }
 
     /// Appends a binary argument.
     public mutating func append(bytes: some Collection<UInt8>) {
-        if count == 0 { nameLength = bytes.count }
-        appendHeader(bytes.count)
-        body.append(contentsOf: bytes)
-        body.append(13)
-        body.append(10)
-        count += 1
-    }
-
-    private mutating func append(raw bytes: UnsafeBufferPointer<UInt8>) {
         if count == 0 { nameLength = bytes.count }
         appendHeader(bytes.count)
         body.append(contentsOf: bytes)
