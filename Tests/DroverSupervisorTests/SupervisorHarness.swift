@@ -85,6 +85,17 @@ final class SupervisorHarness {
         try master.await("started job \(id)")
     }
 
+    /// Starts a one-child master and gives it a 30 s job, returning once the master knows the
+    /// child is running it: the common start of the signal and stop tests.
+    func startWithALongJob() throws -> (master: ChildProgram, id: JobID) {
+        let master = try start(["--concurrency", "1"])
+        try notify.await("READY=1")
+        let id = try enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
+        try waitFor(id, "started") { $0.state == .started }
+        try awaitMasterSees(id)
+        return (master, id)
+    }
+
     /// Waits until `pid` is gone and reaped (a zombie still accepts signal 0).
     func waitUntilGone(_ pid: ProcessID, timeout: Duration = .seconds(10)) throws {
         let deadline = ContinuousClock.now + timeout

@@ -10,11 +10,7 @@ import Testing
 struct SupervisorSignalTests {
     @Test func quitKillsChildrenAtOnceAndPutsTheirJobsBackInTheQueue() throws {
         let harness = try SupervisorHarness()
-        let master = try harness.start(["--concurrency", "1"])
-        try harness.notify.await("READY=1")
-        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#)
-        try harness.waitFor(id, "started") { $0.state == .started }
-        try harness.awaitMasterSees(id)
+        let (master, id) = try harness.startWithALongJob()
         let sent = ContinuousClock.now
         master.send(.quit)
         #expect(master.waitForExit() == .exited(0))
