@@ -6,10 +6,8 @@ import Foundation
 struct JobLimits {
     var soft: Duration?
     var hard: Duration?
-    var backoffText: Bool
 
     init(document: String) {
-        backoffText = true
         guard JobLimits.mentions(document, "time_limit\"") else { return }
         let value = try? JSONValue(parsing: document)
         soft = value?["soft_time_limit"]?.double.map { .milliseconds(Int64($0 * 1000)) }

@@ -8,10 +8,7 @@ enum Verdict {
                         unit: Double = Double.random(in: 0..<1)) -> RunOutcome {
         switch result {
         case .success(let json):
-            if stopReason == .cancelRequested, json == "null" {
-                // Finished despite the cancel: the work is done, so it counts as finished.
-                return .finished(resultJSON: json)
-            }
+            // A job that returns despite a cancel or soft limit did its work: it is finished.
             return .finished(resultJSON: json)
         case .failure(let error):
             switch stopReason {
