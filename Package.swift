@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries and shims
@@ -44,9 +46,28 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "DroverScheduler",
+            dependencies: [
+                "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DroverWeb",
+            dependencies: [
+                "DroverCore", "DroverRedis", "DroverQueue", "DroverScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Drover",
             dependencies: [
                 "DroverCore", "DroverRedis", "DroverQueue", "DroverSystem", "DroverWorker", "DroverSupervisor",
+                "DroverScheduler", "DroverWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,6 +98,22 @@ let package = Package(
         .testTarget(
             name: "DroverSupervisorTests",
             dependencies: ["DroverSupervisor", "DroverSystem", "DroverQueue", "DroverCore", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverSchedulerTests",
+            dependencies: ["DroverScheduler", "DroverQueue", "DroverCore", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverWebTests",
+            dependencies: ["DroverWeb", "DroverQueue", "DroverCore", "DroverTestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverOpsTests",
+            dependencies: ["Drover", "DroverQueue", "DroverCore", "DroverTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
