@@ -16,7 +16,13 @@ public struct DroverCommand: ParsableCommand {
           drover status JOB_ID
           drover info
         """,
-        subcommands: [EnqueueCommand.self, StatusCommand.self, CancelCommand.self, InfoCommand.self, WorkCommand.self, WorkerCommand.self, CheckConfigCommand.self, FailedCommand.self, RequeueCommand.self, EmptyCommand.self, BenchCommand.self]
+        subcommands: [
+            WorkerCommand.self, SchedulerCommand.self, WebCommand.self,
+            EnqueueCommand.self, StatusCommand.self, CancelCommand.self,
+            InfoCommand.self, WorkersCommand.self, FailedCommand.self, RequeueCommand.self, EmptyCommand.self,
+            PeriodicCommand.self, ControlCommand.self, CheckConfigCommand.self,
+            WorkCommand.self, BenchCommand.self,
+        ]
     )
 
     public init() {}
