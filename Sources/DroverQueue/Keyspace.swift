@@ -15,6 +15,10 @@
 /// | `unique:KEY` | string | the id holding a unique key |
 /// | `queues` | set | every queue ever used |
 /// | `stats:Q` | hash | counters: enqueued, finished, failed, retried, canceled, lost, stale |
+/// | `supervisors` | hash | supervisor id (`HOST:PID`) → its `SupervisorRecord` JSON, rewritten each second |
+/// | `supervisors:seen` | zset | supervisor id, score = last publish ms (for pruning the dead) |
+/// | `control:ID` | list | `ControlCommand`s waiting for supervisor ID |
+/// | `counters` | hash | supervisor counters, field `NAME:POOL` (child restarts, limit kills…) |
 public struct Keyspace: Sendable, Equatable {
     /// The configured prefix, without braces.
     public let prefix: String
@@ -36,4 +40,7 @@ public struct Keyspace: Sendable, Equatable {
     public func registry(_ state: String, _ q: String) -> String { base + state + ":" + q }
     public func stats(_ q: String) -> String { base + "stats:" + q }
     public var queues: String { base + "queues" }
+    public var supervisors: String { base + "supervisors" }
+    public var counters: String { base + "counters" }
+    public func control(_ supervisor: String) -> String { base + "control:" + supervisor }
 }
