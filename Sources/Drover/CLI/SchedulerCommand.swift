@@ -1,13 +1,72 @@
 import ArgumentParser
+import DroverCore
+import DroverRedis
+import DroverScheduler
+import DroverSystem
+import Foundation
+import Logging
 
-/// `drover scheduler`: not built yet; this placeholder keeps the command's place in `drover --help`.
+/// `drover scheduler`: one scheduler process in the foreground (issue 5). The supervised form is
+/// the scheduler child that `drover worker` forks when the config says `scheduler: true`. Any
+/// number may run, on any hosts: every promotion and every tick is one atomic script.
 struct SchedulerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler",
-        abstract: "Run a scheduler: promote delayed jobs on time, fire periodic jobs, sweep expired records."
+        abstract: "Run a scheduler: promote delayed jobs on time, fire periodic jobs, sweep expired records.",
+        discussion: """
+        Periodic entries and the catch-up window come from the config (periodic:, scheduler.catch_up). \
+        TERM or INT: exit 0 at once (every step is atomic, so nothing is left half done). \
+        Exit status 78: the config is invalid.
+
+        Examples:
+          drover scheduler --config /etc/drover/drover.yml
+          REDIS_URL=unix:///run/redis/redis.sock drover scheduler
+        """
     )
 
+    @Option(help: ArgumentHelp("Redis URL (overrides REDIS_URL and the config).", valueName: "url"))
+    var url: String?
+
+    @Option(help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Seconds between sweeps (lease recovery, retention).")
+    var sweepInterval: Double = 5
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
     func run() throws {
-        throw CLIFailure(status: ExitStatus.failure, message: "drover scheduler is not built yet")
+        try reportingFailures {
+            if url != nil { ArgvScrubber.hidePasswords() }
+            guard sweepInterval > 0 else { throw CLIFailure(status: ExitStatus.usage, message: "--sweep-interval must be positive") }
+            let settings = WorkerSettings(url: url, passwordFile: passwordFile, configFlag: config)
+            let loaded: DroverConfig
+            let redis: RedisClient.Options
+            do throws(ConfigError) {
+                loaded = try settings.load()
+                redis = try WorkerSettings.redisOptions(loaded, environment: settings.environment)
+            } catch {
+                throw CLIFailure(status: ExitStatus.config, message: error.description)
+            }
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            var logger = Logger(label: "drover.scheduler")
+            logger[metadataKey: "pid"] = "\(Posix.getpid())"
+            var options = SchedulerRole.options(loaded)
+            options.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
+            do {
+                try Scheduler(redis: redis, options: options, logger: logger).run()
+            } catch {
+                throw CLIFailure(status: ExitStatus.failure, message: "scheduler: \(error)")
+            }
+        }
     }
 }

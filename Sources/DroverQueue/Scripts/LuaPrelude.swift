@@ -159,21 +159,47 @@ local function enqueue_existing(id, q, now, front)
   signal(q, 1)
 end
 
--- Move due scheduled jobs of q into the queue (at most 1000 per call).
-local function promote(q, now)
+-- Put an id in q's scheduled set, and wake a scheduler (issue 5) when it is due before every job
+-- already waiting in q: a scheduler sleeps until the earliest due time across queues, so a job no
+-- earlier than q's first cannot be earlier than that. The wake list expires, so no key is left
+-- behind when no scheduler runs.
+local function schedule(q, id, due)
   local sched = P .. 'scheduled:' .. q
-  local due = redis.call('ZRANGEBYSCORE', sched, '-inf', now, 'LIMIT', 0, 1000)
+  local first = redis.call('ZRANGE', sched, 0, 0, 'WITHSCORES')
+  redis.call('ZADD', sched, due, id)
+  if #first == 0 or due < tonumber(first[2]) then
+    local wake = P .. 'scheduler:wake'
+    if redis.call('LLEN', wake) < 8 then
+      redis.call('LPUSH', wake, '1')
+      redis.call('PEXPIRE', wake, 60000)
+    end
+  end
+end
+
+-- Move due scheduled jobs of q into the queue (at most `limit`, default 1000, per call).
+-- Records are read with one HMGET: promotion of many jobs due at once is a headline figure.
+local function promote(q, now, limit)
+  local sched = P .. 'scheduled:' .. q
+  local due = redis.call('ZRANGEBYSCORE', sched, '-inf', now, 'LIMIT', 0, limit or 1000)
   if #due == 0 then return 0 end
+  local records = redis.call('HMGET', P .. 'jobs', unpack(due))
   local levels = {}
   local moved = 0
-  for _, id in ipairs(due) do
-    local pri = priority_of(id)
+  for i, id in ipairs(due) do
+    local pri = nil
+    if records[i] then
+      pri = tonumber(string.match(records[i], '^%S+ (%S+)'))
+    else
+      local key = P .. 'job:' .. id
+      local p = redis.call('HGET', key, 'priority')
+      if p then
+        pri = tonumber(p)
+        redis.call('HSET', key, 'state', 'queued', 'enqueued_at', now)
+      end
+    end
     if pri then
       levels[pri] = levels[pri] or {}
       table.insert(levels[pri], id)
-      if redis.call('EXISTS', P .. 'job:' .. id) == 1 then
-        redis.call('HSET', P .. 'job:' .. id, 'state', 'queued', 'enqueued_at', now)
-      end
       moved = moved + 1
     end
   end
@@ -194,7 +220,7 @@ local function settle(id, q, now, outcome, payload, retry_at)
   end
   if outcome == 'retry' then
     redis.call('HSET', key, 'state', 'scheduled', 'error', payload, 'scheduled_for', retry_at, 'ended_at', now)
-    redis.call('ZADD', P .. 'scheduled:' .. q, retry_at, id)
+    schedule(q, id, retry_at)
     stat(q, 'retried', 1)
     return
   end

@@ -43,7 +43,7 @@ for j = 0, n - 1 do
     local state = 'queued'
     if due > now then
       state = 'scheduled'
-      redis.call('ZADD', P .. 'scheduled:' .. q, due, id)
+      schedule(q, id, due)
     else
       push(q, pri, {id}, false)
       woken[q] = (woken[q] or 0) + 1

@@ -1,0 +1,98 @@
+import DroverCore
+import DroverQueue
+import DroverSystem
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// `drover scheduler` as a real process: delayed jobs start on time, several schedulers never
+/// promote a job twice, TERM stops it at once.
+///
+/// Lateness here is checked only against loose bounds (a shared 2-core VM, debug builds, other
+/// tests running beside): the figures that matter come from `Scripts/bench scheduler`.
+@Suite(.serialized) struct SchedulerProcessTests {
+    @Test func delayedJobsStartAtTheirTimeWithoutPolling() throws {
+        let h = try SchedulerHarness()
+        try h.startScheduler()
+        try h.startWorker(["default"])
+        let base = Timestamp.nowMilliseconds() + 500
+        var due: [JobID: Int64] = [:]
+        // Enqueued latest first, so each one is earlier than all before it: each wakes the
+        // scheduler through the wake list.
+        for i in (0..<40).reversed() {
+            let at = base + Int64(i) * 25
+            due[try h.enqueue(runAt: at)] = at
+        }
+        try h.await("40 delayed jobs to finish", timeout: .seconds(15)) {
+            try due.keys.allSatisfy { try h.store.job($0)?.state == .finished }
+        }
+        var lateness: [Int64] = []
+        for (id, at) in due {
+            let started = try #require(try h.store.job(id)?.startedAt)
+            #expect(started >= at, "job \(id) started \(at - started) ms before its time")
+            lateness.append(started - at)
+        }
+        lateness.sort()
+        // The idle worker alone would promote them about once a second: a median far under that
+        // shows the scheduler woke for them.
+        #expect(lateness[lateness.count / 2] < 250, "lateness \(lateness)")
+        #expect(lateness.last! < 1500, "lateness \(lateness)")
+    }
+
+    @Test func anEarlierJobWakesASchedulerWaitingForALaterOne() throws {
+        let h = try SchedulerHarness()
+        try h.enqueue(runAt: Timestamp.nowMilliseconds() + 3_600_000)
+        try h.startScheduler()
+        let at = Timestamp.nowMilliseconds() + 300
+        let id = try h.enqueue(queue: "other", runAt: at)
+        try h.await("the early job to be queued", timeout: .seconds(5)) { try h.queued("other") == [id.rawValue] }
+        let queuedAt = Timestamp.nowMilliseconds()
+        #expect(queuedAt >= at)
+        #expect(queuedAt - at < 500, "queued \(queuedAt - at) ms late")
+        #expect(try h.scheduledCount("default") == 1)
+    }
+
+    @Test func threeSchedulersPromoteEachJobExactlyOnce() throws {
+        let h = try SchedulerHarness()
+        for _ in 0..<3 { try h.startScheduler() }
+        let base = Timestamp.nowMilliseconds() + 300
+        var expected = Set<String>()
+        var requests: [EnqueueRequest] = []
+        for i in 0..<3000 {
+            var options = JobOptions()
+            options.queue = i % 3 == 0 ? "q1" : "q2"
+            options.runAt = base + Int64(i % 600)
+            options.id = JobID.generate()
+            expected.insert(options.id!.rawValue)
+            requests.append(EnqueueRequest(name: "builtin.noop", options: options))
+        }
+        _ = try h.store.enqueue(requests)
+        try h.await("3000 jobs promoted", timeout: .seconds(10)) {
+            try h.scheduledCount("q1") == 0 && h.scheduledCount("q2") == 0
+        }
+        let queued = try h.queued("q1") + h.queued("q2")
+        #expect(queued.count == 3000)
+        #expect(Set(queued) == expected)
+    }
+
+    @Test func termStopsTheSchedulerAtOnceWithStatusZero() throws {
+        let h = try SchedulerHarness()
+        try h.enqueue(runAt: Timestamp.nowMilliseconds() + 3_600_000)
+        let scheduler = try h.startScheduler()
+        let start = ContinuousClock.now
+        let status = scheduler.terminate(signal: .term)
+        #expect(status == .exited(0), "\(scheduler.drain())")
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func jobsDueWhileNoSchedulerRanArePromotedWhenOneStarts() throws {
+        let h = try SchedulerHarness()
+        let first = try h.startScheduler()
+        first.terminate(signal: .kill)
+        let id = try h.enqueue(runAt: Timestamp.nowMilliseconds() + 50)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(try h.queued("default").isEmpty)
+        try h.startScheduler()
+        try h.await("the overdue job to be queued", timeout: .seconds(5)) { try h.queued("default") == [id.rawValue] }
+    }
+}
