@@ -21,7 +21,14 @@ final class ChildProcess {
     }
 
     let pid: ProcessID
+    /// Its pool, or for a service child its ``ChildProcess/serviceKey(_:)``.
     let pool: String
+    /// The role's name (`worker`, `scheduler`, `http`), for logs and records.
+    let role: String
+    /// A singleton service (scheduler, HTTP) rather than a pool's worker.
+    let isService: Bool
+    /// When it was forked, on the wall clock (for records people read).
+    let startedAtWall = WallClock.nowMilliseconds()
     let started: MonotonicClock.Instant
     /// The read end of the child's pipe; nil once it reached end of file.
     var pipe: FileDescriptor?
@@ -35,13 +42,22 @@ final class ChildProcess {
     /// Said `bye`: it reached max_jobs and exits by itself.
     var saidLeaving = false
 
-    init(pid: ProcessID, pool: String, pipe: FileDescriptor, started: MonotonicClock.Instant) {
+    init(pid: ProcessID, pool: String, role: String, isService: Bool, pipe: FileDescriptor, started: MonotonicClock.Instant) {
         self.pid = pid
         self.pool = pool
+        self.role = role
+        self.isService = isService
         self.pipe = pipe
         self.started = started
         self.lastHeard = started
     }
+
+    /// The plan's pool name for a service: `:NAME`, which no pool name can be (pool names are
+    /// validated), so a pool called `scheduler` never collides with the service.
+    static func serviceKey(_ name: String) -> String { ":" + name }
+
+    /// What records and logs call its pool: the pool, or the service's name.
+    var poolName: String { isService ? role : pool }
 
     /// As the pool plan sees it.
     var planned: PoolPlan.Running {

@@ -5,6 +5,16 @@ import Logging
 extension Supervisor {
     // MARK: - Forking
 
+    /// Forks one child of a pool, or of a service.
+    /// - Parameter key: a pool's name, or a ``ChildProcess/serviceKey(_:)``.
+    func spawn(key: String) {
+        if let service = services.first(where: { ChildProcess.serviceKey($0.name) == key }) {
+            spawn(PoolConfig(name: service.name, queues: [], concurrency: 1), role: service, key: key, isService: true)
+        } else if let pool = config.pool(named: key) {
+            spawn(pool, role: options.role, key: key, isService: false)
+        }
+    }
+
     /// Forks one child for `pool` and records it.
     ///
     /// The child, before running the role: closes the master's descriptors (signal pipe, other
@@ -12,19 +22,19 @@ extension Supervisor {
     /// its parent (``ChildSetup``), then moves into its own process group, so a hard limit's
     /// SIGKILL to the group also takes any program it `exec`ed, and a terminal's Ctrl-C reaches
     /// only the master, which decides what the children get.
-    func spawn(_ pool: PoolConfig) {
+    func spawn(_ pool: PoolConfig, role: ChildRole, key: String, isService: Bool) {
         assert((try? ProcessStats.threadCount()) == 1, "the master must be single-threaded to fork (PLATFORM.md)")
         let pipe: Pipe
         do {
             pipe = try Pipe(nonBlockingRead: true, nonBlockingWrite: false)
         } catch {
             logger.error("cannot open a pipe for a \(pool.name) child: \(error)")
-            delaySpawns(pool.name, by: .seconds(1))
+            delaySpawns(key, by: .seconds(1))
             return
         }
         let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd]
         let context = ChildContext(
-            pool: pool, config: config, redis: options.redis, maxJobs: pool.maxJobs.map(Self.jittered),
+            pool: pool, config: config, redis: options.redis, maxJobs: isService ? nil : pool.maxJobs.map(Self.jittered),
             burst: options.burst, name: options.name, lease: options.lease, events: pipe.writeEnd, masterPID: masterPID
         )
         let result: Posix.ForkResult
@@ -32,7 +42,7 @@ extension Supervisor {
             result = try Posix.fork()
         } catch {
             logger.error("fork failed for a \(pool.name) child: \(error)")
-            delaySpawns(pool.name, by: .seconds(1))
+            delaySpawns(key, by: .seconds(1))
             return
         }
         switch result {
@@ -47,13 +57,14 @@ extension Supervisor {
             // inherited across fork), and hiredis does not make it close-on-exec: drop this
             // copy, so a program the worker execs does not hold it. Closing a copy sends nothing.
             store.client.disconnect()
-            options.role.entry(context)
+            role.entry(context)
         case let .parent(pid):
             // Both sides set the group, so a kill of the group cannot race the child's setpgid.
             try? Posix.setProcessGroup(of: pid, to: pid)
             try? pipe.writeEnd.close()
-            children[pid] = ChildProcess(pid: pid, pool: pool.name, pipe: pipe.readEnd, started: MonotonicClock.now())
-            logger.debug("forked \(options.role.name) \(pid) for pool \(pool.name)")
+            children[pid] = ChildProcess(pid: pid, pool: key, role: role.name, isService: isService, pipe: pipe.readEnd,
+                                         started: MonotonicClock.now())
+            logger.debug("forked \(role.name) \(pid)\(isService ? "" : " for pool \(pool.name)")")
         }
     }
 
@@ -115,12 +126,12 @@ extension Supervisor {
     func apply(_ message: ChildMessage, from child: ChildProcess, at now: MonotonicClock.Instant) {
         if !child.isUp {
             child.isUp = true
-            logger.debug("\(options.role.name) \(child.pid) up \(child.started.duration(to: now)) after its fork")
+            logger.debug("\(child.role) \(child.pid) up \(child.started.duration(to: now)) after its fork")
         }
         child.lastHeard = now
         switch message {
         case let .started(id, lease, soft, hard):
-            logger.debug("\(options.role.name) \(child.pid) started job \(id)", metadata: ["job_id": "\(id)"])
+            logger.debug("\(child.role) \(child.pid) started job \(id)", metadata: ["job_id": "\(id)"])
             child.job = ChildProcess.RunningJob(id: id, lease: lease,
                                                 limits: LimitClock(started: now, softMilliseconds: soft, hardMilliseconds: hard))
         case let .ended(id):
@@ -163,7 +174,7 @@ extension Supervisor {
     }
 
     private func childExited(_ child: ChildProcess, status: WaitStatus) {
-        var metadata: Logger.Metadata = ["pid": "\(child.pid)", "pool": "\(child.pool)"]
+        var metadata: Logger.Metadata = ["pid": "\(child.pid)", "pool": "\(child.poolName)"]
         if let job = child.job {
             metadata["job_id"] = "\(job.id)"
             recover(job, of: child, status: status)
@@ -171,33 +182,36 @@ extension Supervisor {
         let lifetime = child.started.duration(to: MonotonicClock.now())
         switch child.leaving {
         case .retiring? where child.saidLeaving && status == .exited(0):
-            logger.info("\(options.role.name) \(child.pid) recycled after \(child.jobsDone) job(s) (max_jobs)", metadata: metadata)
+            count("max_jobs_recycles", child)
+            logger.info("\(child.role) \(child.pid) recycled after \(child.jobsDone) job(s) (max_jobs)", metadata: metadata)
             return
         case .retiring?, .coldStop?:
-            logger.info("\(options.role.name) \(child.pid) exited (\(status)) after \(child.jobsDone) job(s)", metadata: metadata)
+            logger.info("\(child.role) \(child.pid) exited (\(status)) after \(child.jobsDone) job(s)", metadata: metadata)
             return
         case let .timeLimit(milliseconds)?:
-            logger.warning("\(options.role.name) \(child.pid) killed at its hard time limit (\(milliseconds) ms)", metadata: metadata)
+            count("hard_limit_kills", child)
+            logger.warning("\(child.role) \(child.pid) killed at its hard time limit (\(milliseconds) ms)", metadata: metadata)
             return
         case nil:
             break
         }
-        if status == .exited(0) {
+        if status == .exited(0), !child.isService {
             if options.burst {
                 drainedPools.insert(child.pool)
-                logger.info("\(options.role.name) \(child.pid) found its queues empty (burst)", metadata: metadata)
+                logger.info("\(child.role) \(child.pid) found its queues empty (burst)", metadata: metadata)
             } else {
-                logger.info("\(options.role.name) \(child.pid) recycled after \(child.jobsDone) job(s)", metadata: metadata)
+                logger.info("\(child.role) \(child.pid) recycled after \(child.jobsDone) job(s)", metadata: metadata)
             }
             return
         }
+        count("child_restarts", child)
         let hint = status.terminationSignal == .kill ? " Perhaps out of memory?" : ""
-        logger.error("\(options.role.name) \(child.pid) \(status) after \(lifetime).\(hint)", metadata: metadata)
+        logger.error("\(child.role) \(child.pid) \(status) after \(lifetime).\(hint)", metadata: metadata)
         var backoff = backoffs[child.pool] ?? options.restartBackoff
         let delay = backoff.recordDeath(lifetime: lifetime)
         backoffs[child.pool] = backoff
         if delay > .zero {
-            logger.error("pool \(child.pool): \(backoff.failures) children died young in a row; next in \(delay)", metadata: metadata)
+            logger.error("\(child.isService ? "service" : "pool") \(child.poolName): \(backoff.failures) children died young in a row; next in \(delay)", metadata: metadata)
             delaySpawns(child.pool, by: delay)
         }
     }
@@ -224,7 +238,7 @@ extension Supervisor {
         }
         do {
             let state = try store.recover(job.id, lease: job.lease, error: jobError)
-            logger.info("job \(job.id) of \(options.role.name) \(child.pid): \(state.map { "\($0)" } ?? "already ended")",
+            logger.info("job \(job.id) of \(child.role) \(child.pid): \(state.map { "\($0)" } ?? "already ended")",
                         metadata: ["job_id": "\(job.id)"])
         } catch {
             // Retried when Redis answers again; and never lost meanwhile: once the lease

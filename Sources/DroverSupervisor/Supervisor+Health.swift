@@ -17,15 +17,16 @@ extension Supervisor {
         for child in children.values where child.leaving == nil {
             if let limit = config.pool(named: child.pool)?.maxMemoryMB,
                let bytes = try? ProcessStats.residentMemoryBytes(of: child.pid), bytes > limit << 20 {
-                logger.info("recycling \(options.role.name) \(child.pid): RSS \(bytes >> 20) MiB is over max_memory_mb \(limit)",
-                            metadata: ["pid": "\(child.pid)", "pool": "\(child.pool)"])
+                logger.info("recycling \(child.role) \(child.pid): RSS \(bytes >> 20) MiB is over max_memory_mb \(limit)",
+                            metadata: ["pid": "\(child.pid)", "pool": "\(child.poolName)"])
                 child.leaving = .retiring
+                count("memory_recycles", child)
                 try? Posix.kill(child.pid, .term)
                 continue
             }
             if child.job == nil, redisState == .ok, child.lastHeard.duration(to: now) > options.hungTimeout {
-                logger.error("\(options.role.name) \(child.pid) said nothing for \(options.hungTimeout) while idle: killing it as hung",
-                             metadata: ["pid": "\(child.pid)", "pool": "\(child.pool)"])
+                logger.error("\(child.role) \(child.pid) said nothing for \(options.hungTimeout) while idle: killing it as hung",
+                             metadata: ["pid": "\(child.pid)", "pool": "\(child.poolName)"])
                 try? Posix.killProcessGroup(child.pid, .kill)
             }
         }

@@ -16,6 +16,7 @@ extension Supervisor {
             case .soft:
                 logger.warning("job \(job.id) passed its soft time limit: USR1 to \(child.pid)", metadata: ["job_id": "\(job.id)"])
                 try? Posix.kill(child.pid, .usr1)
+                count("soft_limit_signals", child)
                 job.limits.markSoftSent()
                 child.job = job
             case .hard:
@@ -24,7 +25,7 @@ extension Supervisor {
                 child.leaving = .timeLimit(milliseconds: milliseconds)
                 try? Posix.killProcessGroup(child.pid, .kill)
                 let late = job.limits.hardDeadline.map { $0.duration(to: now) } ?? .zero
-                logger.warning("job \(job.id) passed its time limit: killed \(options.role.name) \(child.pid) (\(late) late)",
+                logger.warning("job \(job.id) passed its time limit: killed \(child.role) \(child.pid) (\(late) late)",
                                metadata: ["job_id": "\(job.id)"])
             }
         }

@@ -17,7 +17,7 @@ extension Supervisor {
             switch signal {
             case .term, .int:
                 if phase == .running {
-                    warmStop(because: signal)
+                    warmStop(because: signal.name)
                 } else {
                     coldStop(because: "a second \(signal.name)")
                 }
@@ -47,10 +47,10 @@ extension Supervisor {
 
     /// TERM/INT: children get TERM (finish the current job, then exit); after
     /// `shutdown.graceful_timeout` the rest are stopped as QUIT does.
-    func warmStop(because signal: Signal) {
+    func warmStop(because reason: String) {
         let timeout = config.shutdown.gracefulTimeout
         phase = .stopping(deadline: MonotonicClock.now().advanced(by: timeout.duration))
-        logger.info("\(signal.name): warm stop; waiting up to \(timeout) for \(children.count) child(ren)")
+        logger.info("\(reason): warm stop; waiting up to \(timeout) for \(children.count) child(ren)")
         // EXTEND_TIMEOUT_USEC: jobs may drain for the whole graceful timeout, plus a margin to
         // reap and recover (systemd.service(5)).
         let extend = (timeout.milliseconds + 5000) * 1000
@@ -115,6 +115,8 @@ extension Supervisor {
         }
         config = fresh
         scale = 0
+        poolScale = [:]
+        services = options.burst ? [] : options.services(fresh)
         drainedPools.removeAll()
         logger.info("HUP: config reloaded: \(poolSummary)")
         for child in children.values where child.leaving == nil {

@@ -6,13 +6,13 @@ extension Supervisor {
 
     /// One line for `STATUS=` and logs: children busy/idle/starting, jobs done, Redis.
     var statusLine: String {
-        let live = children.values.filter { $0.leaving == nil }
+        let live = children.values.filter { $0.leaving == nil && !$0.isService }
         let busy = live.filter { $0.job != nil }.count
         let starting = live.filter { !$0.isUp }.count
         let idle = live.count - busy - starting
         var line = "\(busy) busy, \(idle) idle"
         if starting > 0 { line += ", \(starting) starting" }
-        let leaving = children.count - live.count
+        let leaving = children.values.filter { $0.leaving != nil && !$0.isService }.count
         if leaving > 0 { line += ", \(leaving) leaving" }
         line += "; \(jobsDone) job(s) done; \(redisState.summary)"
         let looping = backoffs.filter { $0.value.isCrashLooping }.map(\.key).sorted()

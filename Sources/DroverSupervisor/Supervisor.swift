@@ -20,8 +20,12 @@ public final class Supervisor {
         /// The master's own connection (recovering jobs, PING): give it short timeouts, since
         /// every call blocks the loop. Defaults to `redis` with 250 ms / 500 ms timeouts.
         public var masterRedis: RedisClient.Options
-        /// What children run.
+        /// What pool children run.
         public var role: ChildRole
+        /// Singleton children beside the pools (the scheduler, the HTTP server), for a config;
+        /// asked again after each reload. Each runs once, is restarted with backoff when it dies,
+        /// and gets TERM on stop. None run in burst mode.
+        public var services: (DroverConfig) -> [ChildRole] = { _ in [] }
         /// `--burst`: a child that exits 0 is not replaced, and the master exits once all are gone.
         public var burst = false
         /// `--name`, passed to children.
@@ -70,6 +74,15 @@ public final class Supervisor {
     var phase = Phase.running
     /// TTIN/TTOU: children added to (or taken from) every pool.
     var scale = 0
+    /// `drover control scale`: children added to (or taken from) one pool.
+    var poolScale: [String: Int] = [:]
+    /// The service children wanted now (see ``Options/services``).
+    var services: [ChildRole] = []
+    /// Counter increments not yet written to Redis (see ``SupervisorCounter``).
+    var pendingIncrements: [CounterKey: Int] = [:]
+    var nextPublish = MonotonicClock.now()
+    let hostName = Posix.hostName()
+    let startedAt = WallClock.nowMilliseconds()
     var backoffs: [String: RestartBackoff] = [:]
     var spawnNotBefore: [String: MonotonicClock.Instant] = [:]
     /// Burst: pools whose children ran out of work.
@@ -111,6 +124,7 @@ public final class Supervisor {
         // to be reaped, instead of to init.
         try? Posix.setChildSubreaper()
         nextWatchdog = notifier.watchdogInterval.map { MonotonicClock.now().advanced(by: $0) }
+        services = options.burst ? [] : options.services(config)
         logger.info("master \(masterPID) starting: \(poolSummary)")
         while true {
             let ready = try poll()
@@ -122,8 +136,10 @@ public final class Supervisor {
             if finishStop() { break }
             maintainPools()
             checkRedis()
+            publishRecord()
             notifySystemd()
         }
+        unregister()
         logger.info("master \(masterPID) exiting after \(jobsDone) job(s)")
         signalPipe?.restoreDefaults()
         return 0
@@ -158,12 +174,15 @@ public final class Supervisor {
         consider(nextWatchdog)
         consider(nextRedisCheck)
         consider(nextHealthCheck)
+        if redisState == .ok { consider(nextPublish) }
         if statusLine != lastStatus { consider(nextStatus) }
         return wake
     }
 
     var poolSummary: String {
-        config.pools.map { "\($0.name) [\($0.queues.joined(separator: ", "))] ×\(wantedCount($0))" }.joined(separator: "; ")
+        var summary = config.pools.map { "\($0.name) [\($0.queues.joined(separator: ", "))] ×\(wantedCount($0))" }.joined(separator: "; ")
+        if !services.isEmpty { summary += "; with " + services.map(\.name).joined(separator: ", ") }
+        return summary
     }
 }
 

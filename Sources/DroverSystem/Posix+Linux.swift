@@ -1,4 +1,5 @@
 import CDroverShims
+import Glibc
 
 extension Posix {
     /// Asks the kernel to send `signal` to this process when its parent dies (`PR_SET_PDEATHSIG`).
@@ -19,5 +20,15 @@ extension Posix {
     /// - Throws: `SystemError` from `prctl(2)`.
     public static func setChildSubreaper(_ enabled: Bool = true) throws(SystemError) {
         _ = try systemCall("prctl(PR_SET_CHILD_SUBREAPER)") { drover_set_child_subreaper(enabled ? 1 : 0) }
+    }
+}
+
+extension Posix {
+    /// This host's name (`gethostname(2)`), for supervisor records and default worker names.
+    /// - Returns: the name, or `localhost` when the call fails.
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

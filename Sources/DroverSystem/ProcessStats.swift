@@ -47,4 +47,31 @@ public enum ProcessStats {
         }
         throw SystemError(code: .ioError, syscall: "parse \(path)")
     }
+
+    /// The CPU time a process has used, user plus system (fields 14 and 15 of `/proc/PID/stat`),
+    /// for the benchmark's idle-master figure.
+    /// - Parameter pid: The process.
+    /// - Returns: Seconds of CPU.
+    /// - Throws: `SystemError` when the process is gone.
+    public static func cpuSeconds(of pid: ProcessID) throws(SystemError) -> Double {
+        let path = "/proc/\(pid)/stat"
+        let text = try ProcFile.read(path)
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        guard let close = text.lastIndex(of: ")") else { throw SystemError(code: .ioError, syscall: "parse \(path)") }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After ")" come field 3 (state) onwards: utime is field 14, stime field 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw SystemError(code: .ioError, syscall: "parse \(path)")
+        }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The children of a process (`/proc/PID/task/PID/children`; its main thread's children,
+    /// which for the single-threaded master are all of them).
+    /// - Parameter pid: The process.
+    /// - Returns: Their ids; empty when it has none or is gone.
+    public static func children(of pid: ProcessID) -> [ProcessID] {
+        guard let text = try? ProcFile.read("/proc/\(pid)/task/\(pid)/children") else { return [] }
+        return text.split(separator: " ").compactMap { Int32($0.trimmingPrefix(while: \.isWhitespace)) }.map(ProcessID.init(rawValue:))
+    }
 }
