@@ -11,7 +11,13 @@ struct CheckConfigCommand: ParsableCommand {
         abstract: "Validate a config file and print every problem with its line.",
         discussion: """
         Without FILE: DROVER_CONFIG, else /etc/drover/drover.yml when present, else the defaults. \
-        Environment overrides (REDIS_URL, DROVER_PREFIX, …) are checked too.
+        Environment overrides (REDIS_URL, DROVER_PREFIX, …) are checked too. Exit status 78 \
+        (EX_CONFIG) when there is any problem; systemd runs it before every start and reload of \
+        drover.service.
+
+        Examples:
+          drover check-config /etc/drover/drover.yml
+          drover check-config new.yml && sudo cp new.yml /etc/drover/drover.yml && sudo systemctl reload drover
         """
     )
 

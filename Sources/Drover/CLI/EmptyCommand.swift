@@ -8,7 +8,14 @@ struct EmptyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "empty",
         abstract: "Delete every queued job of a queue (asks first, unless --yes).",
-        discussion: "Example:\n  drover empty mail --yes"
+        discussion: """
+        Only queued jobs are deleted: running, scheduled, finished and failed jobs stay. Without \
+        --yes it asks for the queue's name on a terminal, and refuses when stdin is not one.
+
+        Examples:
+          drover empty mail
+          drover empty mail --yes --json
+        """
     )
 
     @OptionGroup var connection: ConnectionOptions

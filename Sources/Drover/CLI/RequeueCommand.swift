@@ -7,7 +7,16 @@ struct RequeueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "requeue",
         abstract: "Put failed (or canceled) jobs back in their queues with fresh attempts.",
-        discussion: "Examples:\n  drover requeue 01JD3W4X5Y6Z7A8B9C0D1E2F3G\n  drover requeue --all --queue mail"
+        discussion: """
+        Each job goes back to its queue with fresh attempts. A job that cannot be requeued (not \
+        failed or canceled, gone, or its unique key taken by a live job) is listed; with ids \
+        rather than --all, any such job makes the exit status 1.
+
+        Examples:
+          drover requeue 01JD3W4X5Y6Z7A8B9C0D1E2F3G
+          drover requeue --all --queue mail
+          drover failed --queue mail --json | jq -r '.jobs[].id' | xargs drover requeue
+        """
     )
 
     @OptionGroup var connection: ConnectionOptions
