@@ -57,14 +57,7 @@ import Testing
     func everyHelpExplainsWithAnExample(command: [String]) throws {
         let run = try DroverBinary.run(command + ["--help"])
         #expect(run.exitCode == 0, "\(run)")
-        // scheduler, web and periodic are being built by others (issue 6 may edit only their help
-        // strings, and they are changing now); their examples are expected with them.
-        let inProgress = ["scheduler", "web", "periodic"].contains(command.first ?? "")
-        withKnownIssue("the help of a command still being built", isIntermittent: true) {
-            #expect(run.stdout.contains("Example"), "drover \(command.joined(separator: " ")) --help has no example:\n\(run.stdout)")
-        } when: {
-            inProgress
-        }
+        #expect(run.stdout.contains("Example"), "drover \(command.joined(separator: " ")) --help has no example:\n\(run.stdout)")
     }
 
     @Test(arguments: ["bash", "zsh", "fish"])

@@ -99,6 +99,11 @@ struct WorkerCommand: ParsableCommand {
                 try settings.load()
             }
             options.masterRedis = master
+            // Service children beside the pools, asked again on every reload: a scheduler when
+            // the config says `scheduler: true`.
+            options.services = { config in
+                config.scheduler.enabled ? [SchedulerRole.role()] : []
+            }
             options.burst = burst
             options.name = name
             options.environment = settings.environment
