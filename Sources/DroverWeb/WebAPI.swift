@@ -1,0 +1,87 @@
+import DroverCore
+import DroverQueue
+import DroverRedis
+import Foundation
+import Hummingbird
+
+/// The HTTP side's routes: the JSON API under `/api/v1`, `/healthz`, `/metrics` and the
+/// dashboard at `/` (issue 7). Handlers never call Redis themselves: they hand closures to the
+/// `RedisPool`.
+public final class WebAPI: Sendable {
+    let settings: WebSettings
+    let pool: RedisPool
+    let metrics: MetricsCollector
+
+    /// Creates the API over a pool of Redis threads.
+    public init(settings: WebSettings) {
+        self.settings = settings
+        pool = RedisPool(size: settings.redisThreads, options: settings.redis, prefix: settings.prefix)
+        metrics = MetricsCollector()
+    }
+
+    /// Stops the pool's threads.
+    public func shutdown() { pool.shutdown() }
+
+    /// The router with every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: GuardMiddleware(token: settings.token.map(BearerToken.init), openReads: settings.openReads))
+        router.get("/") { _, _ in Response.text(DashboardPage.html, contentType: "text/html; charset=utf-8") }
+        router.get("/healthz") { _, _ in try await self.health() }
+        router.get("/metrics") { _, _ in try await self.metricsText() }
+        let api = router.group("/api/v1")
+        api.get("openapi.json") { _, _ in Response.json(OpenAPIDocument.json) }
+        api.get("queues") { _, _ in try await self.queues() }
+        api.get("queues/:queue/jobs") { request, context in
+            try await self.jobs(request, queue: try Self.queueParameter(context), defaultOrder: "newest")
+        }
+        api.get("jobs") { request, _ in try await self.jobs(request, queue: nil, defaultOrder: "newest") }
+        api.post("jobs") { request, context in try await self.enqueue(request, context: context) }
+        api.get("jobs/:id") { _, context in try await self.job(try Self.idParameter(context)) }
+        api.delete("jobs/:id") { _, context in try await self.delete(try Self.idParameter(context)) }
+        api.post("jobs/:id/cancel") { _, context in try await self.cancel(try Self.idParameter(context)) }
+        api.post("jobs/:id/requeue") { _, context in try await self.requeue(try Self.idParameter(context)) }
+        api.get("failed") { request, _ in try await self.jobs(request, queue: nil, state: .failed, defaultOrder: "newest") }
+        api.post("failed/requeue") { request, context in try await self.requeueFailed(request, context: context) }
+        api.get("scheduled") { request, _ in try await self.jobs(request, queue: nil, state: .scheduled, defaultOrder: "oldest") }
+        api.get("workers") { _, _ in try await self.workers() }
+        api.get("periodic") { _, _ in try await self.periodic() }
+        return router
+    }
+
+    // MARK: - Parameters
+
+    static func idParameter(_ context: BasicRequestContext) throws(WebError) -> JobID {
+        let id = JobID(context.parameters.get("id") ?? "")
+        guard id.isWellFormed else { throw WebError.badRequest("invalid job id") }
+        return id
+    }
+
+    static func queueParameter(_ context: BasicRequestContext) throws(WebError) -> String {
+        let queue = context.parameters.get("queue") ?? ""
+        guard QueueName.isValid(queue) else { throw WebError.badRequest("invalid queue name \"\(queue)\"") }
+        return queue
+    }
+
+    /// An integer query parameter in `range`, or `fallback` when absent.
+    static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>, default fallback: Int) throws(WebError) -> Int {
+        guard let text = request.uri.queryParameters.get(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw WebError.badRequest("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not \"\(text)\"")
+        }
+        return value
+    }
+
+    // MARK: - Health
+
+    func health() async throws -> Response {
+        do {
+            _ = try await pool.run { store in try store.webCommand(RedisCommand("PING")) }
+            return Response.json(#"{"redis":"ok","status":"ok"}"#)
+        } catch {
+            let failure = WebError.from(error)
+            return Response.json("{\"error\":{\"code\":\(JSONWriter.quoted(failure.code)),\"message\":\(JSONWriter.quoted(failure.message))},\"redis\":\"unreachable\",\"status\":\"unavailable\"}",
+                                 status: failure.status == .serviceUnavailable ? .serviceUnavailable : failure.status)
+        }
+    }
+}

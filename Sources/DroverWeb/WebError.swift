@@ -1,0 +1,82 @@
+import DroverCore
+import DroverQueue
+import Hummingbird
+
+/// The one error type of DroverWeb: what a request could not do, as an HTTP status and a JSON
+/// body `{"error": {"code", "message"}}` that a script can branch on and a person can read.
+public struct WebError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// A stable, machine-readable code: `bad_request`, `unauthorized`, `not_found`, `conflict`,
+    /// `payload_too_large`, `redis_unavailable`, `internal`.
+    public var code: String
+    /// What went wrong, in words.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// 400: the request is malformed; nothing was written.
+    public static func badRequest(_ message: String) -> WebError { WebError(.badRequest, "bad_request", message) }
+    /// 404.
+    public static func notFound(_ message: String) -> WebError { WebError(.notFound, "not_found", message) }
+
+    /// Maps a store error: Redis down is 503 (never a fake success), a bad request 400, an
+    /// unknown job 404, a state that refuses the change 409.
+    public init(_ error: QueueError) {
+        switch error.code {
+        case .unavailable: self.init(.serviceUnavailable, "redis_unavailable", "Redis is unreachable: \(error.message)")
+        case .invalidRequest: self.init(.badRequest, "bad_request", error.message)
+        case .notFound: self.init(.notFound, "not_found", error.message)
+        case .refused: self.init(.conflict, "conflict", error.message)
+        default: self.init(.internalServerError, "internal", error.message)
+        }
+    }
+
+    /// Any error thrown inside a handler.
+    static func from(_ error: any Error) -> WebError {
+        if let error = error as? WebError { return error }
+        if let error = error as? QueueError { return WebError(error) }
+        if let error = error as? any HTTPResponseError {
+            switch error.status {
+            case .notFound: return WebError(.notFound, "not_found", "no such endpoint")
+            case .contentTooLarge: return WebError(.contentTooLarge, "payload_too_large", "the request body is too large")
+            case .methodNotAllowed: return WebError(.methodNotAllowed, "method_not_allowed", "method not allowed here")
+            default: return WebError(error.status, "http_error", "\(error.status)")
+            }
+        }
+        return WebError(.internalServerError, "internal", "\(error)")
+    }
+
+    /// The JSON body.
+    public var json: String {
+        "{\"error\":{\"code\":\(JSONWriter.quoted(code)),\"message\":\(JSONWriter.quoted(message))}}"
+    }
+
+    /// The response.
+    var response: Response {
+        var response = Response.json(json, status: status)
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"drover\"" }
+        return response
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+}
+
+extension Response {
+    /// A JSON response from text the caller built (always valid JSON).
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A response of some other type.
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-
-/// Keeps the target non-empty until its first real test lands.
-@Test func droverWebTestsBuild() {}
