@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Drover against a Redis server (prints figures; see Scripts/bench).",
-        subcommands: [BenchEnqueueCommand.self, BenchWorkCommand.self, BenchSupervisorCommand.self]
+        subcommands: [BenchEnqueueCommand.self, BenchWorkCommand.self, BenchSupervisorCommand.self, BenchSchedulerCommand.self]
     )
 }
 
