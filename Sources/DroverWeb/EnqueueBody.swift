@@ -1,5 +1,6 @@
 import DroverCore
 import DroverQueue
+import Foundation
 
 /// The body of `POST /api/v1/jobs`: the options of `drover enqueue`, as JSON, so a Python or
 /// Node app can enqueue over HTTP. Every problem is a 400 naming the field; unknown fields are
@@ -58,7 +59,7 @@ enum EnqueueBody {
     /// and member order survive), else written again from the parsed value; `{}` when absent.
     static func argumentsText(_ body: String, parsed: JSONValue?) -> String {
         guard let parsed else { return "{}" }
-        let raw = JobDocument.argumentsText(of: body)
+        let raw = JobDocument.argumentsText(of: body).trimmingCharacters(in: .whitespacesAndNewlines)
         if raw != "null" || parsed == .null, JSONSyntax.isValid(raw), (try? JSONValue(parsing: raw)) == parsed {
             return raw
         }

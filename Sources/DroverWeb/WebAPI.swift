@@ -10,13 +10,11 @@ import Hummingbird
 public final class WebAPI: Sendable {
     let settings: WebSettings
     let pool: RedisPool
-    let metrics: MetricsCollector
 
     /// Creates the API over a pool of Redis threads.
     public init(settings: WebSettings) {
         self.settings = settings
         pool = RedisPool(size: settings.redisThreads, options: settings.redis, prefix: settings.prefix)
-        metrics = MetricsCollector()
     }
 
     /// Stops the pool's threads.
@@ -52,15 +50,23 @@ public final class WebAPI: Sendable {
     // MARK: - Parameters
 
     static func idParameter(_ context: BasicRequestContext) throws(WebError) -> JobID {
-        let id = JobID(context.parameters.get("id") ?? "")
-        guard id.isWellFormed else { throw WebError.badRequest("invalid job id") }
+        let id = JobID(try decoded(context, "id"))
+        guard id.isWellFormed else { throw WebError.badRequest("invalid job id \"\(id)\"") }
         return id
     }
 
     static func queueParameter(_ context: BasicRequestContext) throws(WebError) -> String {
-        let queue = context.parameters.get("queue") ?? ""
+        let queue = try decoded(context, "queue")
         guard QueueName.isValid(queue) else { throw WebError.badRequest("invalid queue name \"\(queue)\"") }
         return queue
+    }
+
+    /// A path parameter, percent-decoded: Hummingbird hands it over as it appeared in the path,
+    /// so `/jobs/a%20b` would otherwise be looked up as the literal `a%20b`.
+    static func decoded(_ context: BasicRequestContext, _ name: String) throws(WebError) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        guard let text = raw.removingPercentEncoding else { throw WebError.badRequest("bad percent-encoding in \(name)") }
+        return text
     }
 
     /// An integer query parameter in `range`, or `fallback` when absent.

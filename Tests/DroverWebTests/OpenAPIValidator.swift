@@ -66,11 +66,24 @@ struct OpenAPIValidator {
         return "unknown"
     }
 
-    private func validate(_ value: Any, _ schemaNode: Any, at path: String, into problems: inout [String]) {
+    /// The members an object schema documents: its own properties and, through `allOf` and
+    /// `$ref`, those of every part.
+    private func documentedMembers(_ schemaNode: Any) -> Set<String> {
+        guard var schema = schemaNode as? [String: Any] else { return [] }
+        if let ref = schema["$ref"] as? String { schema = resolve(ref) as? [String: Any] ?? [:] }
+        var members = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+        for part in schema["allOf"] as? [Any] ?? [] { members.formUnion(documentedMembers(part)) }
+        return members
+    }
+
+    private func validate(_ value: Any, _ schemaNode: Any, at path: String, into problems: inout [String],
+                          documented: Set<String>? = nil) {
         guard var schema = schemaNode as? [String: Any] else { return }
         if let ref = schema["$ref"] as? String { schema = resolve(ref) as? [String: Any] ?? [:] }
         if let all = schema["allOf"] as? [Any] {
-            for part in all { validate(value, part, at: path, into: &problems) }
+            // Each part sees the members of every part as documented (allOf composes objects).
+            let union = (documented ?? []).union(documentedMembers(schema))
+            for part in all { validate(value, part, at: path, into: &problems, documented: union) }
         }
         let actual = typeName(value)
         if let type = schema["type"] {
@@ -99,7 +112,7 @@ struct OpenAPIValidator {
                 } else if let extra = schema["additionalProperties"] {
                     if extra as? Bool == false { problems.append("\(path): member \"\(key)\" is not in the schema") }
                     else { validate(member, extra, at: "\(path).\(key)", into: &problems) }
-                } else if schema["allOf"] == nil, !properties.isEmpty {
+                } else if schema["allOf"] == nil, !properties.isEmpty, documented?.contains(key) != true {
                     // The document lists every member the server sends: an undocumented one is drift.
                     problems.append("\(path): member \"\(key)\" is not documented")
                 }
