@@ -5,9 +5,11 @@
 ///
 /// The first early death is replaced at once: one SIGKILL or OOM kill must not delay the
 /// replacement. Every further early death in a row doubles the wait, up to ``maximum``. A child
-/// that lived ``healthyLifetime`` or more resets the count: one second by default, since a
-/// worker is up in 2–4 ms here, and an operator killing children that have served for a while
-/// is not a crash loop.
+/// that lived ``healthyLifetime`` or more resets the count (one second by default, since a
+/// worker is up in 2–4 ms here), and so does one that finished a job: it started up fine, so
+/// its death (an operator's or the OOM killer's SIGKILL, a limit) is no start-up crash, and its
+/// replacement must come at once. A poison job that kills every child that takes it still backs
+/// off: those children die before they finish anything.
 public struct RestartBackoff: Sendable, Equatable {
     /// The wait after the second early death in a row.
     public var initial: Duration
@@ -30,10 +32,12 @@ public struct RestartBackoff: Sendable, Equatable {
     }
 
     /// Records an unexpected death and returns how long to wait before the replacement.
-    /// - Parameter lifetime: how long the child lived.
+    /// - Parameters:
+    ///   - lifetime: how long the child lived.
+    ///   - finishedJobs: whether it finished at least one job first.
     /// - Returns: zero, or the wait for a crash loop.
-    public mutating func recordDeath(lifetime: Duration) -> Duration {
-        if lifetime >= healthyLifetime {
+    public mutating func recordDeath(lifetime: Duration, finishedJobs: Bool = false) -> Duration {
+        if lifetime >= healthyLifetime || finishedJobs {
             failures = 0
             return .zero
         }

@@ -208,7 +208,7 @@ extension Supervisor {
         let hint = status.terminationSignal == .kill ? " Perhaps out of memory?" : ""
         logger.error("\(child.role) \(child.pid) \(status) after \(lifetime).\(hint)", metadata: metadata)
         var backoff = backoffs[child.pool] ?? options.restartBackoff
-        let delay = backoff.recordDeath(lifetime: lifetime)
+        let delay = backoff.recordDeath(lifetime: lifetime, finishedJobs: child.jobsDone > 0)
         backoffs[child.pool] = backoff
         if delay > .zero {
             logger.error("\(child.isService ? "service" : "pool") \(child.poolName): \(backoff.failures) children died young in a row; next in \(delay)", metadata: metadata)

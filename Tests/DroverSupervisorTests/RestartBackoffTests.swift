@@ -23,4 +23,14 @@ import Testing
         #expect(backoff.recordDeath(lifetime: .zero) == .zero)
         #expect(!backoff.isCrashLooping)
     }
+
+    @Test func aChildThatFinishedAJobIsReplacedAtOnceHoweverYoung() {
+        var backoff = RestartBackoff(initial: .milliseconds(100), maximum: .seconds(1), healthyLifetime: .seconds(5))
+        let waits = (0..<5).map { _ in backoff.recordDeath(lifetime: .milliseconds(10), finishedJobs: true) }
+        #expect(waits.allSatisfy { $0 == .zero })
+        #expect(!backoff.isCrashLooping)
+        // A poison job kills its children before they finish anything: that still backs off.
+        _ = backoff.recordDeath(lifetime: .milliseconds(10))
+        #expect(backoff.recordDeath(lifetime: .milliseconds(10)) == .milliseconds(100))
+    }
 }

@@ -165,7 +165,9 @@ struct BenchSupervisorCommand: ParsableCommand {
         environment["SWIFT_BACKTRACE"] = "enable=no"
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.removeValue(forKey: "DROVER_CONFIG")
-        var args = ["drover", "worker", "--prefix", connection.resolvedPrefix, "--log-level", "error"] + extra
+        // `drover worker` takes its prefix from the config or DROVER_PREFIX.
+        environment["DROVER_PREFIX"] = connection.resolvedPrefix
+        var args = ["drover", "worker", "--log-level", "error"] + extra
         if let url = connection.url { args += ["--url", url] }
         return try Spawn(path: binary, arguments: args, environment: environment).run()
     }
