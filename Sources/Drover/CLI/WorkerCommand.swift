@@ -100,9 +100,9 @@ struct WorkerCommand: ParsableCommand {
             }
             options.masterRedis = master
             // Service children beside the pools, asked again on every reload: a scheduler when
-            // the config says `scheduler: true`.
+            // the config says `scheduler: true`, the HTTP server when it has an `http:` section.
             options.services = { config in
-                config.scheduler.enabled ? [SchedulerRole.role()] : []
+                (config.scheduler.enabled ? [SchedulerRole.role()] : []) + (config.http != nil ? [WebRole.role()] : [])
             }
             options.burst = burst
             options.name = name
