@@ -52,7 +52,10 @@ public final class JobStore {
     /// Lua loop and 1.4 µs in MULTI/EXEC here). The others take the `enqueue` script, which checks
     /// unique keys and ids. Each transaction and each script is atomic.
     /// - Returns: one result per request, in order.
-    /// - Throws: `QueueError.invalidRequest` before anything is written if any request is bad.
+    /// - Throws: `QueueError.invalidRequest` before anything is written if any request is bad,
+    ///   gives one id twice, or gives an id a job has already. (Only a race, another producer
+    ///   taking one of the ids between that check and a later script call of the same list, can
+    ///   leave the earlier calls written; each call itself is all or nothing.)
     public func enqueue(_ requests: [EnqueueRequest], batchSize: Int = 100) throws(QueueError) -> [EnqueueResult] {
         guard !requests.isEmpty else { return [] }
         let now = Timestamp.nowMilliseconds()
@@ -72,6 +75,7 @@ public final class JobStore {
             }
             lastValid = index
         }
+        try checkCallerIDs(requests)
         var results = [EnqueueResult?](repeating: nil, count: requests.count)
         var scriptCalls: [(keys: [String], arguments: RedisCommand)] = []
         var scriptIndexes: [[Int]] = []
@@ -88,6 +92,14 @@ public final class JobStore {
             start += batchSize
         }
         do {
+            // The careful jobs first: a taken id refuses its call whole (the script writes
+            // nothing then), so the plain jobs of this request are not written either.
+            if !scriptCalls.isEmpty {
+                let replies = try client.evaluatePipelined(QueueScripts.enqueue, calls: scriptCalls)
+                for (reply, indexes) in zip(replies, scriptIndexes) {
+                    try collect(reply, into: &results, at: indexes)
+                }
+            }
             // Streamed: while Redis runs one window of transactions, the next is built, so the
             // client's work and the server's overlap instead of taking turns.
             var pending = 0
@@ -104,12 +116,6 @@ public final class JobStore {
                 pending = window.count
             }
             if pending > 0 { try check(try client.receive(count: pending)) }
-            if !scriptCalls.isEmpty {
-                let replies = try client.evaluatePipelined(QueueScripts.enqueue, calls: scriptCalls)
-                for (reply, indexes) in zip(replies, scriptIndexes) {
-                    try collect(reply, into: &results, at: indexes)
-                }
-            }
         } catch let error as RedisError {
             throw QueueError(error)
         } catch let error as QueueError {
@@ -118,6 +124,32 @@ public final class JobStore {
             throw QueueError(.redis, "\(error)")
         }
         return results.map { $0! }
+    }
+
+    /// Refuses, before anything is written, a request list that gives one id twice or an id that
+    /// a job has already: one pipelined round trip, paid only when callers chose ids. (The
+    /// enqueue script checks again, atomically, for a race with another producer.)
+    private func checkCallerIDs(_ requests: [EnqueueRequest]) throws(QueueError) {
+        let ids = requests.compactMap(\.options.id)
+        guard !ids.isEmpty else { return }
+        var seen = Set<String>()
+        for id in ids where !seen.insert(id.rawValue).inserted {
+            throw QueueError(.invalidRequest, "job id \(id) is given twice")
+        }
+        var commands: [RedisCommand] = []
+        for id in ids {
+            commands.append(RedisCommand("EXISTS", keys.job(id.rawValue)))
+            commands.append(RedisCommand("HEXISTS", keys.base + "jobs", id.rawValue))
+        }
+        let replies: [RedisValue]
+        do {
+            replies = try client.pipeline(commands)
+        } catch {
+            throw QueueError(error)
+        }
+        for (index, id) in ids.enumerated() where replies[index * 2].int == 1 || replies[index * 2 + 1].int == 1 {
+            throw QueueError(.invalidRequest, "a job with id \(id) already exists")
+        }
     }
 
     private func check(_ replies: [RedisValue]) throws(QueueError) {
@@ -207,11 +239,13 @@ public final class JobStore {
 
     private func collect(_ reply: RedisValue, into results: inout [EnqueueResult?], at indexes: [Int]) throws(QueueError) {
         if case .error(let message) = reply { throw QueueError(.redis, "enqueue: \(message)") }
+        if let flat = reply.array, flat.count == 2, flat[1].string == "exists" {
+            throw QueueError(.invalidRequest, "a job with id \(flat[0].string ?? "?") already exists")
+        }
         guard let flat = reply.array, flat.count == indexes.count * 2 else { throw QueueError(.redis, "enqueue: unexpected reply") }
         for (position, index) in indexes.enumerated() {
             let id = JobID(flat[position * 2].string ?? "")
             let state = flat[position * 2 + 1].string ?? ""
-            if state == "exists" { throw QueueError(.invalidRequest, "a job with id \(id) already exists") }
             results[index] = EnqueueResult(id: id, state: JobState(rawValue: state), duplicate: state == "duplicate")
         }
     }

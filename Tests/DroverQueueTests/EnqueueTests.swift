@@ -157,6 +157,25 @@ import Testing
         #expect(try h.queued("elsewhere").count == 0)
     }
 
+    @Test func aBatchWithOneTakenIdWritesNoneOfItsJobs() throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("first", args: "[1]") { $0.id = JobID("fixed-2") }
+        let keys = try h.allKeys()
+        func request(_ id: String?) -> EnqueueRequest {
+            var options = JobOptions()
+            options.id = id.map(JobID.init)
+            return EnqueueRequest(name: "batch", options: options)
+        }
+        // Plain jobs, careful jobs before and after the taken id, over several script calls.
+        let batch = (0..<150).map { _ in request(nil) } + (0..<150).map { request("own-\($0)") } + [request("fixed-2")]
+        #expect(queueError { try h.store.enqueue(batch, batchSize: 100) }?.code == .invalidRequest)
+        #expect(try h.allKeys() == keys)
+        #expect(try h.queued("default") == [id])
+        // The same id twice in one call is refused before anything is sent.
+        #expect(queueError { try h.store.enqueue([request("twice"), request("twice")]) }?.code == .invalidRequest)
+        #expect(try h.allKeys() == keys)
+    }
+
     struct BadRequest: Sendable, CustomTestStringConvertible {
         var label: String
         var request: EnqueueRequest

@@ -10,11 +10,19 @@ enum QueueScripts {
     /// The careful enqueue path, for jobs with a unique key, a caller-chosen id or a future run
     /// time (plain jobs take `JobStore`'s MULTI/EXEC fast path).
     /// ARGV: now, n, then n × [id, queue, priority, due (0 = now), unique_key, record].
-    /// Returns a flat array of n × [id, state], where state is `queued`, `scheduled`,
-    /// `duplicate` (id is then the live job's) or `exists` (id taken).
+    /// Returns a flat array of n × [id, state], where state is `queued`, `scheduled` or
+    /// `duplicate` (id is then the live job's); or, when any id of the call is taken already,
+    /// {id, `exists`} for the first such id, and nothing is written: a bad request loses
+    /// nothing and half-writes nothing.
     static let enqueue = script("enqueue", #"""
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
+for j = 0, n - 1 do
+  local id = ARGV[3 + j * 6]
+  if redis.call('EXISTS', P .. 'job:' .. id) == 1 or redis.call('HEXISTS', P .. 'jobs', id) == 1 then
+    return {id, 'exists'}
+  end
+end
 local out = {}
 local woken = {}
 local counted = {}
@@ -34,9 +42,6 @@ for j = 0, n - 1 do
   if live then
     out[#out + 1] = live
     out[#out + 1] = 'duplicate'
-  elseif redis.call('EXISTS', P .. 'job:' .. id) == 1 or redis.call('HEXISTS', P .. 'jobs', id) == 1 then
-    out[#out + 1] = id
-    out[#out + 1] = 'exists'
   else
     if uk ~= '' then redis.call('SET', P .. 'unique:' .. uk, id) end
     redis.call('HSET', P .. 'jobs', id, rec)
