@@ -82,7 +82,11 @@ code { font:12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 const POLL_MS = 2000, SPARK_POINTS = 60;
 const hash = new URLSearchParams(location.hash.slice(1));
 const state = { token: localStorage.getItem("drover.token") || "", samples: [], pendingRequeue: hash.get("requeue") };
-if (hash.get("token")) saveToken(hash.get("token"));
+if (hash.get("token")) {
+  saveToken(hash.get("token"));
+  // Keep the token out of the address bar and the history once it is stored.
+  history.replaceState(null, "", location.pathname + location.search);
+}
 const $ = (id) => document.getElementById(id);
 $("token").value = state.token;
 

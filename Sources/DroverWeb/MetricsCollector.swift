@@ -2,6 +2,7 @@ import DroverCore
 import DroverQueue
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// What one scrape of `/metrics` shows, read from Redis in one visit to the pool.
 ///
@@ -24,16 +25,36 @@ struct MetricsSnapshot: Sendable {
     }
 }
 
-/// Turns a snapshot into the Prometheus text format with swift-prometheus.
+/// Turns snapshots into the Prometheus text format with swift-prometheus.
 ///
-/// A fresh registry per scrape: the totals are absolute values read from Redis, and
-/// swift-prometheus counters only go up from zero, so each scrape makes its counters and adds
-/// the stored total once. What is not exported, and why:
+/// The totals are absolute values read from Redis, and a swift-prometheus counter only adds,
+/// so each scrape resets a counter and adds the stored total. The registry and its series live
+/// as long as the server: making a series (validating and pre-rendering its labels) is what
+/// costs, about 6 µs each, so a fresh registry per scrape took 10 ms for 100 queues, where
+/// updating existing series takes well under one. Scrapes are serialized by the lock (so one
+/// never emits while another has reset a counter), and a series not seen in a scrape (a
+/// queue that went away) is unregistered.
+///
+/// What is not exported, and why:
 /// - jobs *started* and job *name* labels: the store counts per queue only (`stats:Q` has
 ///   enqueued, finished, failed, retried, canceled, lost, stale, requeued, emptied);
 /// - duration and wait histograms: the store keeps no distribution, only per-job times in
 ///   registries that expire, from which no monotonic histogram can be rebuilt.
-enum MetricsCollector {
+final class MetricsCollector: Sendable {
+    /// The registry and every series it holds, by name and labels.
+    private struct State {
+        var registry = PrometheusCollectorRegistry()
+        var gauges: [SeriesKey: Gauge] = [:]
+        var counters: [SeriesKey: Counter] = [:]
+    }
+
+    private struct SeriesKey: Hashable {
+        var name: String
+        var labels: [String]
+    }
+
+    private let state = Mutex(State())
+
     /// The `stats:Q` fields, each exported as `drover_jobs_<field>_total{queue}`.
     static let jobCounters: [(field: String, help: String)] = [
         ("enqueued", "Jobs enqueued (including delayed ones and periodic firings)."),
@@ -56,26 +77,56 @@ enum MetricsCollector {
         "max_jobs_recycles": "Children replaced after max_jobs jobs.",
     ]
 
-    static func text(_ snapshot: MetricsSnapshot) -> String {
-        let registry = PrometheusCollectorRegistry()
+    static let queueJobsHelp = "Jobs of a queue by state now (queued is the queue's depth; finished, failed and canceled are the retained registries)."
+
+    /// The text of one scrape.
+    func text(_ snapshot: MetricsSnapshot) -> String {
+        state.withLock { state in
+            var seen = Set<SeriesKey>()
+            func gauge(_ name: String, _ labels: [(String, String)], _ help: String, _ value: Double) {
+                let key = SeriesKey(name: name, labels: labels.flatMap { [$0.0, $0.1] })
+                seen.insert(key)
+                let series = state.gauges[key] ?? state.registry.makeGauge(name: name, labels: labels, help: help)
+                state.gauges[key] = series
+                series.set(value)
+            }
+            func counter(_ name: String, _ labels: [(String, String)], _ help: String, _ value: Int) {
+                let key = SeriesKey(name: name, labels: labels.flatMap { [$0.0, $0.1] })
+                seen.insert(key)
+                let series = state.counters[key] ?? state.registry.makeCounter(name: name, labels: labels, help: help)
+                state.counters[key] = series
+                series.reset()
+                series.increment(by: Int64(max(0, value)))
+            }
+            Self.collect(snapshot, gauge: gauge, counter: counter)
+            for (key, series) in state.gauges where !seen.contains(key) {
+                state.registry.unregisterGauge(series)
+                state.gauges[key] = nil
+            }
+            for (key, series) in state.counters where !seen.contains(key) {
+                state.registry.unregisterCounter(series)
+                state.counters[key] = nil
+            }
+            return state.registry.emitToString()
+        }
+    }
+
+    /// Every series of a snapshot, handed to `gauge` and `counter` with its labels and value.
+    private static func collect(_ snapshot: MetricsSnapshot,
+                                gauge: (String, [(String, String)], String, Double) -> Void,
+                                counter: (String, [(String, String)], String, Int) -> Void) {
         for queue in snapshot.queues {
             let states = [("queued", queue.queued), ("scheduled", queue.scheduled), ("started", queue.started),
                           ("finished", queue.finished), ("failed", queue.failed), ("canceled", queue.canceled)]
             for (state, count) in states {
-                registry.makeGauge(name: "drover_queue_jobs", labels: [("queue", queue.name), ("state", state)],
-                                   help: "Jobs of a queue by state now (queued is the queue's depth; finished, failed and canceled are the retained registries).")
-                    .set(Double(count))
+                gauge("drover_queue_jobs", [("queue", queue.name), ("state", state)], queueJobsHelp, Double(count))
             }
             let age = queue.oldestQueuedAt.map { Double(max(0, snapshot.now - $0)) / 1000 } ?? 0
-            registry.makeGauge(name: "drover_queue_oldest_job_age_seconds", labels: [("queue", queue.name)],
-                               help: "Age of the job at the head of the queue (0 when the queue is empty).")
-                .set(age)
-        }
-        for queue in snapshot.queues.map(\.name) {
-            let fields = snapshot.stats[queue] ?? [:]
+            gauge("drover_queue_oldest_job_age_seconds", [("queue", queue.name)],
+                  "Age of the job at the head of the queue (0 when the queue is empty).", age)
+            let fields = snapshot.stats[queue.name] ?? [:]
             for (field, help) in jobCounters {
-                registry.makeCounter(name: "drover_jobs_\(field)_total", labels: [("queue", queue)], help: help)
-                    .increment(by: Int64(max(0, fields[field] ?? 0)))
+                counter("drover_jobs_\(field)_total", [("queue", queue.name)], help, fields[field] ?? 0)
             }
         }
         var live = 0
@@ -92,22 +143,23 @@ enum MetricsCollector {
             }
         }
         for (state, count) in [("live", live), ("stale", stale)] {
-            registry.makeGauge(name: "drover_supervisors", labels: [("state", state)],
-                               help: "Supervisors (drover worker masters) registered: live, or not heard from for a while.")
-                .set(Double(count))
+            gauge("drover_supervisors", [("state", state)],
+                  "Supervisors (drover worker masters) registered: live, or not heard from for a while.", Double(count))
         }
-        for (key, count) in children.sorted(by: { $0.key < $1.key }) {
-            registry.makeGauge(name: "drover_children", labels: [("pool", key.pool), ("role", key.role), ("state", key.state)],
-                               help: "Child processes of the live supervisors by pool, role and state (busy, idle, starting, leaving).")
-                .set(Double(count))
+        // Every state of every pool and role seen, so an idle count of 0 is a sample, not a gap.
+        let groups = Set(children.keys.map { ChildKey(pool: $0.pool, role: $0.role, state: "") })
+        for group in groups {
+            for state in Set(["busy", "idle"] + children.keys.filter { $0.pool == group.pool && $0.role == group.role }.map(\.state)) {
+                let key = ChildKey(pool: group.pool, role: group.role, state: state)
+                gauge("drover_children", [("pool", key.pool), ("role", key.role), ("state", key.state)],
+                      "Child processes of the live supervisors by pool, role and state (busy, idle, starting, leaving).",
+                      Double(children[key] ?? 0))
+            }
         }
-        for counter in snapshot.counters {
-            let name = "drover_" + sanitized(counter.name) + "_total"
-            registry.makeCounter(name: name, labels: [("pool", counter.pool)],
-                                 help: supervisorHelp[counter.name] ?? "Supervisor counter \(counter.name), summed over every host and restart.")
-                .increment(by: Int64(max(0, counter.value)))
+        for item in snapshot.counters {
+            counter("drover_" + sanitized(item.name) + "_total", [("pool", item.pool)],
+                    supervisorHelp[item.name] ?? "Supervisor counter \(item.name), summed over every host and restart.", item.value)
         }
-        return registry.emitToString()
     }
 
     /// A metric name part: lower-case letters, digits and `_` only.
@@ -115,11 +167,10 @@ enum MetricsCollector {
         String(name.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
     }
 
-    struct ChildKey: Hashable, Comparable {
+    struct ChildKey: Hashable {
         var pool: String
         var role: String
         var state: String
-        static func < (a: ChildKey, b: ChildKey) -> Bool { (a.pool, a.role, a.state) < (b.pool, b.role, b.state) }
     }
 }
 
@@ -128,6 +179,6 @@ extension WebAPI {
     /// empty page that a scraper would record as every series gone.
     func metricsText() async throws -> Response {
         let snapshot = try await pool.run { store in try MetricsSnapshot.read(store) }
-        return Response.text(MetricsCollector.text(snapshot), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        return Response.text(metrics.text(snapshot), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

@@ -10,6 +10,7 @@ import Hummingbird
 public final class WebAPI: Sendable {
     let settings: WebSettings
     let pool: RedisPool
+    let metrics = MetricsCollector()
 
     /// Creates the API over a pool of Redis threads.
     public init(settings: WebSettings) {
