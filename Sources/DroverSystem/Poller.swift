@@ -1,3 +1,4 @@
+import CDroverShims
 import Glibc
 
 /// One `poll(2)` over a list of descriptors: the master loop's only place to sleep.
@@ -61,8 +62,10 @@ public struct Poller: Sendable {
     public func poll(until deadline: MonotonicClock.Instant?) throws(SystemError) -> [Ready] {
         var fds = entries.map { pollfd(fd: $0.descriptor.rawValue, events: $0.events.rawValue, revents: 0) }
         while true {
-            let timeout = deadline.map { Poller.milliseconds(until: $0) } ?? -1
-            let count = Glibc.poll(&fds, nfds_t(fds.count), timeout)
+            // ppoll(2), to the nanosecond: poll(2)'s whole milliseconds would add up to 1 ms to
+            // every timed wake-up (a due job, a hard limit).
+            let timeout = deadline.map { max(0, MonotonicClock.now().nanoseconds(until: $0)) } ?? -1
+            let count = drover_ppoll_ns(&fds, UInt(fds.count), timeout)
             if count >= 0 {
                 return fds.compactMap { entry in
                     entry.revents == 0 ? nil : Ready(descriptor: entry.fd, events: PollEvents(rawValue: entry.revents))
@@ -73,14 +76,5 @@ public struct Poller: Sendable {
             preconditionNotABug(code, "poll")
             throw SystemError(code: SystemError.Code(rawValue: code), syscall: "poll")
         }
-    }
-
-    /// Milliseconds from now to `deadline`, rounded up so the loop never wakes a little early
-    /// and spins, and capped at what `poll(2)` takes.
-    static func milliseconds(until deadline: MonotonicClock.Instant) -> Int32 {
-        let nanoseconds = MonotonicClock.now().nanoseconds(until: deadline)
-        guard nanoseconds > 0 else { return 0 }
-        let milliseconds = (nanoseconds + 999_999) / 1_000_000
-        return Int32(clamping: milliseconds)
     }
 }

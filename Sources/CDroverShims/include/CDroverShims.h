@@ -26,6 +26,13 @@ int drover_set_child_subreaper(int enabled);
 /// pipe2(fds, O_CLOEXEC): 0 on success, -1 with errno.
 int drover_pipe_cloexec(int fds[2]);
 
+// MARK: - ppoll(2) (a GNU extension Swift's Glibc module does not declare)
+struct pollfd;
+/// poll(2) with a timeout in nanoseconds (negative: none), no signal mask change. poll(2) takes
+/// whole milliseconds, so a wait for 0.2 ms would sleep 1 ms: the scheduler's due times and the
+/// supervisor's hard limits need better. Returns as ppoll(2) does.
+int drover_ppoll_ns(struct pollfd *fds, unsigned long count, long long timeout_ns);
+
 // MARK: - errno text
 /// Thread-safe description of an errno value, or NULL when glibc knows none.
 const char *drover_strerror(int code);
