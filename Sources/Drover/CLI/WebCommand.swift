@@ -15,8 +15,9 @@ struct WebCommand: ParsableCommand {
         Settings come from the config's http: section (listen, token_file, open_reads); the flags \
         override it. Without a config it listens on 127.0.0.1:9181 (loopback: nothing is exposed \
         by default). Without a token file every request that changes state is refused, and so is \
-        every read unless open_reads is true. TERM or INT: stop at once (every write is one \
-        atomic script). Exit status 78: the config or the token file is unusable.
+        every read unless open_reads is true. TERM or INT: stop accepting, let requests in \
+        flight finish (at most 5 s), exit 0. Exit status 78: the config or the token file is \
+        unusable; 1: the server failed (the address is in use).
 
         Examples:
           drover web --config /etc/drover/drover.yml

@@ -34,6 +34,9 @@ enum WebRole {
             logger.error("http child: \(error.message)")
             Posix.exit(ExitStatus.config)
         }
+        if settings.token == nil {
+            logger.warning("http child: no token_file, so every state-changing request is refused")
+        }
         let events = context.events
         let beat = ChildMessage.beat.line
         Posix.exit(serve(settings, logger: logger, beat: { try? events.writeAll(beat) }, masterPID: context.masterPID))
