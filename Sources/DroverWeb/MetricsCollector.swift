@@ -41,11 +41,22 @@ struct MetricsSnapshot: Sendable {
 /// - duration and wait histograms: the store keeps no distribution, only per-job times in
 ///   registries that expire, from which no monotonic histogram can be rebuilt.
 final class MetricsCollector: Sendable {
-    /// The registry and every series it holds, by name and labels.
+    /// The registry and every series it holds: a queue's series together under its name (one
+    /// lookup per queue and scrape, where a lookup per series, hashing the name and every
+    /// label, was most of a scrape's time), the few others by name and labels.
     private struct State {
         var registry = PrometheusCollectorRegistry()
+        var queues: [String: QueueSeries] = [:]
         var gauges: [SeriesKey: Gauge] = [:]
         var counters: [SeriesKey: Counter] = [:]
+    }
+
+    /// One queue's series: the state gauges in `states` order, its oldest age, and its
+    /// counters in `jobCounters` order.
+    private struct QueueSeries {
+        var states: [Gauge]
+        var age: Gauge
+        var counters: [Counter]
     }
 
     private struct SeriesKey: Hashable {
@@ -54,6 +65,8 @@ final class MetricsCollector: Sendable {
     }
 
     private let state = Mutex(State())
+
+    static let states = ["queued", "scheduled", "started", "finished", "failed", "canceled"]
 
     /// The `stats:Q` fields, each exported as `drover_jobs_<field>_total{queue}`.
     static let jobCounters: [(field: String, help: String)] = [
@@ -82,6 +95,26 @@ final class MetricsCollector: Sendable {
     /// The text of one scrape.
     func text(_ snapshot: MetricsSnapshot) -> String {
         state.withLock { state in
+            var seenQueues = Set<String>(minimumCapacity: snapshot.queues.count)
+            for queue in snapshot.queues {
+                seenQueues.insert(queue.name)
+                let series = state.queues[queue.name] ?? Self.makeSeries(queue.name, in: state.registry)
+                if state.queues[queue.name] == nil { state.queues[queue.name] = series }
+                let counts = [queue.queued, queue.scheduled, queue.started, queue.finished, queue.failed, queue.canceled]
+                for (gauge, count) in zip(series.states, counts) { gauge.set(Double(count)) }
+                series.age.set(queue.oldestQueuedAt.map { Double(max(0, snapshot.now - $0)) / 1000 } ?? 0)
+                let fields = snapshot.stats[queue.name] ?? [:]
+                for (counter, item) in zip(series.counters, Self.jobCounters) {
+                    counter.reset()
+                    counter.increment(by: Int64(max(0, fields[item.field] ?? 0)))
+                }
+            }
+            for (name, series) in state.queues where !seenQueues.contains(name) {
+                for gauge in series.states + [series.age] { state.registry.unregisterGauge(gauge) }
+                for counter in series.counters { state.registry.unregisterCounter(counter) }
+                state.queues[name] = nil
+            }
+
             var seen = Set<SeriesKey>()
             func gauge(_ name: String, _ labels: [(String, String)], _ help: String, _ value: Double) {
                 let key = SeriesKey(name: name, labels: labels.flatMap { [$0.0, $0.1] })
@@ -98,7 +131,7 @@ final class MetricsCollector: Sendable {
                 series.reset()
                 series.increment(by: Int64(max(0, value)))
             }
-            Self.collect(snapshot, gauge: gauge, counter: counter)
+            Self.collectSupervisors(snapshot, gauge: gauge, counter: counter)
             for (key, series) in state.gauges where !seen.contains(key) {
                 state.registry.unregisterGauge(series)
                 state.gauges[key] = nil
@@ -111,24 +144,18 @@ final class MetricsCollector: Sendable {
         }
     }
 
-    /// Every series of a snapshot, handed to `gauge` and `counter` with its labels and value.
-    private static func collect(_ snapshot: MetricsSnapshot,
-                                gauge: (String, [(String, String)], String, Double) -> Void,
-                                counter: (String, [(String, String)], String, Int) -> Void) {
-        for queue in snapshot.queues {
-            let states = [("queued", queue.queued), ("scheduled", queue.scheduled), ("started", queue.started),
-                          ("finished", queue.finished), ("failed", queue.failed), ("canceled", queue.canceled)]
-            for (state, count) in states {
-                gauge("drover_queue_jobs", [("queue", queue.name), ("state", state)], queueJobsHelp, Double(count))
-            }
-            let age = queue.oldestQueuedAt.map { Double(max(0, snapshot.now - $0)) / 1000 } ?? 0
-            gauge("drover_queue_oldest_job_age_seconds", [("queue", queue.name)],
-                  "Age of the job at the head of the queue (0 when the queue is empty).", age)
-            let fields = snapshot.stats[queue.name] ?? [:]
-            for (field, help) in jobCounters {
-                counter("drover_jobs_\(field)_total", [("queue", queue.name)], help, fields[field] ?? 0)
-            }
-        }
+    private static func makeSeries(_ queue: String, in registry: PrometheusCollectorRegistry) -> QueueSeries {
+        QueueSeries(
+            states: states.map { registry.makeGauge(name: "drover_queue_jobs", labels: [("queue", queue), ("state", $0)], help: queueJobsHelp) },
+            age: registry.makeGauge(name: "drover_queue_oldest_job_age_seconds", labels: [("queue", queue)],
+                                    help: "Age of the job at the head of the queue (0 when the queue is empty)."),
+            counters: jobCounters.map { registry.makeCounter(name: "drover_jobs_\($0.field)_total", labels: [("queue", queue)], help: $0.help) })
+    }
+
+    /// The supervisors' series, handed to `gauge` and `counter` with their labels and values.
+    private static func collectSupervisors(_ snapshot: MetricsSnapshot,
+                                           gauge: (String, [(String, String)], String, Double) -> Void,
+                                           counter: (String, [(String, String)], String, Int) -> Void) {
         var live = 0
         var stale = 0
         var children: [ChildKey: Int] = [:]
