@@ -1,3 +1,5 @@
+import Hummingbird
+
 /// The dashboard at `/` (issue 7): one self-contained page, inline CSS and JavaScript and no
 /// external asset (many deployments have no internet), that polls the JSON API every 2 s.
 ///
@@ -15,6 +17,19 @@
 /// the outcome in `body[data-requeued]` / `body[data-requeue-result]`): the browser test drives
 /// the real page's code this way, through a real click, against a live server.
 enum DashboardPage {
+    /// The page with headers that limit what it can do if anything ever slipped through its
+    /// escaping: it may only talk to this server (`connect-src 'self'`, so a token could not be
+    /// sent elsewhere), load nothing, and not be framed (no clickjacking of its requeue button).
+    static var response: Response {
+        var response = Response.text(html, contentType: "text/html; charset=utf-8")
+        response.headers[.contentSecurityPolicy] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        response.headers[.init("X-Frame-Options")!] = "DENY"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
     static let html = #"""
 <!doctype html>
 <html lang="en">

@@ -25,7 +25,7 @@ public final class WebAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: GuardMiddleware(token: settings.token.map(BearerToken.init), openReads: settings.openReads))
-        router.get("/") { _, _ in Response.text(DashboardPage.html, contentType: "text/html; charset=utf-8") }
+        router.get("/") { _, _ in DashboardPage.response }
         router.get("/healthz") { _, _ in try await self.health() }
         router.get("/metrics") { _, _ in try await self.metricsText() }
         let api = router.group("/api/v1")

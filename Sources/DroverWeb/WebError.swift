@@ -70,7 +70,8 @@ public struct WebError: Error, Sendable, CustomStringConvertible {
 extension Response {
     /// A JSON response from text the caller built (always valid JSON).
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
+                                           .xContentTypeOptions: "nosniff"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 

@@ -82,37 +82,4 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 end
 return out
 """#)
-
-    /// Jobs that ended since a point, for the duration and wait histograms. ARGV: state
-    /// (`finished`, `failed`, `canceled`), queue, after (exclusive ms), limit. Returns
-    /// {ended, id, name, enqueued_at, started_at, …} with `-` for an unknown time.
-    static let ended = RedisScript(name: "web-ended", source: #"""
-local P, state, q, after, limit = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local rows = redis.call('ZRANGEBYSCORE', P .. state .. ':' .. q, '(' .. after, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
-local out = {}
-for i = 1, #rows, 2 do
-  local id, ended = rows[i], rows[i + 1]
-  local name, enq, started = '', '-', '-'
-  local f = redis.call('HMGET', P .. 'job:' .. id, 'doc', 'enqueued_at', 'started_at')
-  local doc = f[1]
-  if doc then
-    enq, started = f[2] or '-', f[3] or '-'
-  else
-    local rec = redis.call('HGET', P .. 'jobs', id)
-    if rec then
-      local e, d = string.match(rec, '^%S+ %S+ %S+ %S+ %S+ (%S+)\n(.*)$')
-      enq, doc = e or '-', d
-      local done = redis.call('HGET', P .. 'done', id)
-      if done then started = string.match(done, '^%S+ (%S+)') or '-' end
-    end
-  end
-  if doc then name = string.match(doc, '"name":"([^"\\]*)"') or '' end
-  out[#out + 1] = ended
-  out[#out + 1] = id
-  out[#out + 1] = name
-  out[#out + 1] = enq
-  out[#out + 1] = started
-end
-return out
-"""#)
 }
