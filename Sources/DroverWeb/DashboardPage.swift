@@ -220,8 +220,10 @@ function renderScheduled(page) {
 
 function renderPeriodic(data) {
   const rows = data.entries.map((p) => "<tr><td>" + esc(p.name) + "</td><td><code>" + esc(p.cron) + '</code> <small class="wide">' + esc(p.timezone) + "</small></td><td>" +
-    esc(p.job) + " → <code>" + esc(p.queue) + "</code></td><td>" + esc(rel(p.next_run_at)) + "</td></tr>");
-  $("periodic-body").innerHTML = table([{ t: "Name" }, { t: "Schedule" }, { t: "Job" }, { t: "Next" }], rows, "No periodic entries in the config.");
+    esc(p.job) + " → <code>" + esc(p.queue) + '</code></td><td class="wide">' + esc(p.last_run_at ? rel(p.last_run_at) : "never") +
+    "</td><td>" + esc(rel(p.next_run_at)) + "</td></tr>");
+  $("periodic-body").innerHTML = table([{ t: "Name" }, { t: "Schedule" }, { t: "Job" }, { t: "Last", cls: "wide" }, { t: "Next" }], rows,
+    "No periodic entries in the config.");
 }
 
 async function refresh() {

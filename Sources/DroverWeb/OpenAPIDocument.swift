@@ -220,7 +220,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/periodic": {
       "get": {
-        "summary": "Periodic entries of the config with their next fire times",
+        "summary": "Periodic entries of the config with their next fire times and the last tick fired",
         "responses": {
           "200": {"description": "entries", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Periodic"}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -360,11 +360,13 @@ enum OpenAPIDocument {
       "Periodic": {
         "type": "object", "required": ["entries"],
         "properties": {"entries": {"type": "array", "items": {
-          "type": "object", "required": ["name", "cron", "timezone", "job", "queue", "args", "priority", "next_run_at"],
+          "type": "object", "required": ["name", "cron", "timezone", "job", "queue", "args", "priority", "next_run_at", "last_run_at", "last_job_id"],
           "properties": {
             "name": {"type": "string"}, "cron": {"type": "string"}, "timezone": {"type": "string"}, "job": {"type": "string"},
             "queue": {"type": "string"}, "args": {}, "priority": {"type": ["integer", "null"]},
-            "next_run_at": {"$ref": "#/components/schemas/Time"}
+            "next_run_at": {"$ref": "#/components/schemas/Time"},
+            "last_run_at": {"allOf": [{"$ref": "#/components/schemas/Time"}], "description": "the due time of the last tick the scheduler fired or skipped (null: never)"},
+            "last_job_id": {"type": ["string", "null"], "description": "the job that tick enqueued (null when it was skipped as too late, or never fired)"}
           }
         }}}
       }

@@ -316,6 +316,15 @@ struct WebAPITests {
             #expect(first?["name"] as? String == "nightly" && first?["cron"] as? String == "0 2 * * *")
             let next = first?["next_run_at"] as? String ?? ""
             #expect(next.hasSuffix("T02:00:00.000Z"), "\(next)")
+            #expect(first?["last_run_at"] is NSNull && first?["last_job_id"] is NSNull, "never fired yet")
+
+            // The scheduler fires yesterday's tick: the entry shows it.
+            let tick = try #require(entry.nextTick(after: Date(timeIntervalSinceNow: -2 * 86_400)))
+            let fired = try #require(try web.store.fire(entry, tick: tick))
+            let after = try await web.api.get("/api/v1/periodic")
+            let updated = (after.object["entries"] as? [[String: Any]])?.first
+            #expect(updated?["last_job_id"] as? String == fired.rawValue, "\(after)")
+            #expect((updated?["last_run_at"] as? String ?? "").hasSuffix("T02:00:00.000Z"), "\(after)")
         }
     }
 
