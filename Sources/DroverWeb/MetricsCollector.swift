@@ -9,7 +9,7 @@ import Synchronization
 /// Every number lives in Redis (the `stats:Q` hashes the Lua scripts bump, the supervisors'
 /// records and the `counters` hash they add to once a second), so a scrape reports the same
 /// totals whichever web process answers it, across restarts and summed over every host; this
-/// process keeps no state of its own.
+/// process counts nothing itself.
 struct MetricsSnapshot: Sendable {
     var queues: [QueueCounts]
     var stats: [String: [String: Int]]
