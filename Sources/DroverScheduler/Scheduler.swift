@@ -43,6 +43,9 @@ public final class Scheduler {
         public var beat: (@Sendable () -> Void)?
         /// The signals that stop the scheduler.
         public var stopSignals: [DroverSystem.Signal] = [.term, .int]
+        /// When set, HUP reopens the log file with it (a supervised scheduler: the master passes
+        /// logrotate's USR1 on as HUP).
+        public var reopenLogs: (@Sendable () -> Void)?
         /// When set, the scheduler stops once its parent is no longer this process.
         public var masterPID: ProcessID?
 
@@ -85,7 +88,7 @@ public final class Scheduler {
     /// Runs until a stop signal arrives (or the master is gone).
     /// - Throws: `SystemError` when the signal pipe cannot be installed or `poll(2)` fails.
     public func run() throws(SystemError) {
-        let signals = try SignalPipe(signals: options.stopSignals)
+        let signals = try SignalPipe(signals: options.stopSignals + (options.reopenLogs == nil ? [] : [.hup]))
         defer { signals.restoreDefaults() }
         var nextBeat = MonotonicClock.now()
         while true {
@@ -112,6 +115,7 @@ public final class Scheduler {
             _ = borrowed?.release()
             if ready.contains(where: { $0.descriptor == signals.readFD.rawValue }) {
                 let caught = (try? signals.drain()) ?? []
+                if caught.contains(.hup), let reopen = options.reopenLogs { reopen() }
                 if let signal = caught.first(where: options.stopSignals.contains) {
                     logger.info("scheduler stopping on \(signal)")
                     return

@@ -41,6 +41,8 @@ final class ChildProcess {
     var leaving: Leaving?
     /// Said `bye`: it reached max_jobs and exits by itself.
     var saidLeaving = false
+    /// Its role reopens its log file on HUP (``ChildRole/reopensLogsOnHUP``).
+    var reopensLogsOnHUP = false
 
     init(pid: ProcessID, pool: String, role: String, isService: Bool, pipe: FileDescriptor, started: MonotonicClock.Instant) {
         self.pid = pid

@@ -11,13 +11,20 @@ public struct ChildRole: Sendable {
     /// Runs in the forked child after ``ChildSetup`` and `setpgid`, and never returns: it leaves
     /// through `Posix.exit` (exit 0 after `max_jobs` or a drained burst; anything else is a crash).
     public var entry: @Sendable (ChildContext) -> Never
+    /// Whether the child reopens its log file on HUP (``ChildContext/reopenLogs``). Children share
+    /// the master's log descriptor from the fork, so after a rotation they would go on writing
+    /// to the renamed file; the master passes its USR1 on as HUP to the roles that say they
+    /// handle it (USR1 means "cancel your job" to a worker, and HUP's default action kills).
+    public var reopensLogsOnHUP: Bool
 
     /// Creates a role.
     /// - Parameters:
     ///   - name: the role's name.
+    ///   - reopensLogsOnHUP: whether the child handles HUP by reopening its log file.
     ///   - entry: the child's main.
-    public init(name: String, entry: @escaping @Sendable (ChildContext) -> Never) {
+    public init(name: String, reopensLogsOnHUP: Bool = false, entry: @escaping @Sendable (ChildContext) -> Never) {
         self.name = name
+        self.reopensLogsOnHUP = reopensLogsOnHUP
         self.entry = entry
     }
 }
@@ -44,4 +51,7 @@ public struct ChildContext: Sendable {
     public var events: FileDescriptor
     /// The master's id.
     public var masterPID: ProcessID
+    /// Reopens the log file this process writes to (the master's, shared from the fork): what
+    /// a child that ``ChildRole/reopensLogsOnHUP`` does on HUP.
+    public var reopenLogs: @Sendable () -> Void = {}
 }

@@ -35,7 +35,8 @@ extension Supervisor {
         let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd]
         let context = ChildContext(
             pool: pool, config: config, redis: options.redis, maxJobs: isService ? nil : pool.maxJobs.map(Self.jittered),
-            burst: options.burst, name: options.name, lease: options.lease, events: pipe.writeEnd, masterPID: masterPID
+            burst: options.burst, name: options.name, lease: options.lease, events: pipe.writeEnd, masterPID: masterPID,
+            reopenLogs: options.reopenLogs
         )
         let result: Posix.ForkResult
         do {
@@ -57,6 +58,9 @@ extension Supervisor {
             // inherited across fork), and hiredis does not make it close-on-exec: drop this
             // copy, so a program the worker execs does not hold it. Closing a copy sends nothing.
             store.client.disconnect()
+            // Until the role installs its HUP handler, a HUP (the master passing on a log
+            // rotation) must not kill it: HUP's default action is to terminate.
+            if role.reopensLogsOnHUP { try? Posix.ignore(.hup) }
             role.entry(context)
         case let .parent(pid):
             // Both sides set the group, so a kill of the group cannot race the child's setpgid.
@@ -64,6 +68,7 @@ extension Supervisor {
             try? pipe.writeEnd.close()
             children[pid] = ChildProcess(pid: pid, pool: key, role: role.name, isService: isService, pipe: pipe.readEnd,
                                          started: MonotonicClock.now())
+            children[pid]?.reopensLogsOnHUP = role.reopensLogsOnHUP
             logger.debug("forked \(role.name) \(pid)\(isService ? "" : " for pool \(pool.name)")")
         }
     }

@@ -28,6 +28,12 @@ extension Supervisor {
             case .usr1:
                 logger.info("USR1: reopening log files")
                 options.reopenLogs()
+                // The children write through a copy of the old descriptor: HUP tells those that
+                // can to reopen the path too (a child without that handler keeps the old file
+                // until it is recycled).
+                for child in children.values where child.reopensLogsOnHUP {
+                    try? Posix.kill(child.pid, .hup)
+                }
                 // The first line of the new file, so an operator sees when it was opened.
                 logger.info("log files reopened after USR1")
             case .ttin:

@@ -33,7 +33,7 @@ public final class Supervisor {
         /// Re-reads the config for HUP; throws when the new file is invalid (the old one stays).
         public var reload: () throws -> DroverConfig
         /// Reopens log files for USR1 (logrotate).
-        public var reopenLogs: () -> Void = {}
+        public var reopenLogs: @Sendable () -> Void = {}
         /// The environment, for `WATCHDOG_USEC`.
         public var environment: [String: String] = [:]
         /// The lease children take on their jobs.

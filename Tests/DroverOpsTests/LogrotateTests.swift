@@ -101,18 +101,22 @@ import Testing
         #expect(stat(log, &info) == 0 && info.st_mode & 0o777 == 0o640, "create 0640 made the new file")
         #expect(try String(contentsOfFile: directory.path + "/state", encoding: .utf8).contains(log))
 
-        // The children inherited the master's descriptor at fork and keep the old file until
-        // they are recycled: USR1 means "cancel your job" to a child, so the master cannot
-        // forward it. Their lines after a rotation go to drover.log.1, which delaycompress keeps
-        // until the next rotation. Reported to the supervisor's owner (LogSink).
+        // The children inherited the master's descriptor at fork; the master passes the
+        // rotation on to them as HUP (USR1 would cancel their jobs), and each reopens the path.
         let children = try Self.childPIDs(master.pid.rawValue)
         #expect(children.count == 2)
-        withKnownIssue("worker children keep the rotated log file open (LogSink is inherited across fork)") {
-            for child in children {
-                let files = try Self.openFiles(child)
-                #expect(!files.contains(log + ".1"), "child \(child) still holds the rotated file")
-            }
+        let deadline = ContinuousClock.now + .seconds(5)
+        var holding = children
+        while !holding.isEmpty, ContinuousClock.now < deadline {
+            holding = try holding.filter { try Self.openFiles($0).contains(log + ".1") }
+            if !holding.isEmpty { usleep(20_000) }
         }
+        #expect(holding.isEmpty, "children \(holding) still hold the rotated file")
+        for child in children {
+            #expect(try Self.openFiles(child).contains(log), "child \(child) does not hold the new file")
+        }
+        let after = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(!after.contains("signal HUP"), "a child died on the HUP:\n\(after)")
     }
 
     // MARK: - Helpers

@@ -13,7 +13,7 @@ import Logging
 enum SchedulerRole {
     /// The role for the supervisor's `services`.
     static func role() -> ChildRole {
-        ChildRole(name: "scheduler") { context in run(context) }
+        ChildRole(name: "scheduler", reopensLogsOnHUP: true) { context in run(context) }
     }
 
     /// The scheduler's options from a config.
@@ -35,6 +35,7 @@ enum SchedulerRole {
         options.beat = { try? events.writeAll(beat) }
         options.masterPID = context.masterPID
         options.stopSignals = [.term, .int]
+        options.reopenLogs = context.reopenLogs
         var logger = Logger(label: "drover.scheduler")
         logger[metadataKey: "pid"] = "\(Posix.getpid())"
         do {

@@ -10,7 +10,7 @@ import Logging
 enum WorkerRole {
     /// The role for the supervisor.
     static func role(handlers: HandlerRegistry) -> ChildRole {
-        ChildRole(name: "worker") { context in run(context, handlers: handlers) }
+        ChildRole(name: "worker", reopensLogsOnHUP: true) { context in run(context, handlers: handlers) }
     }
 
     static func run(_ context: ChildContext, handlers: HandlerRegistry) -> Never {
@@ -35,7 +35,7 @@ enum WorkerRole {
         for command in context.config.exec { handlers.register(ExecJobHandler.handler(for: command)) }
         let worker = Worker(redis: context.redis, prefix: context.config.redis.prefix, handlers: handlers,
                             options: options, logger: logger)
-        let sources = installSignals(worker)
+        let sources = installSignals(worker, reopenLogs: context.reopenLogs)
         let exit = worker.run()
         logger.debug("worker exiting (\(exit)) after \(worker.jobsDone) job(s)")
         withExtendedLifetime(sources) {}
@@ -44,12 +44,17 @@ enum WorkerRole {
     }
 
     /// TERM: finish the current job, then exit. USR1: the master's soft limit, cancel the job.
+    /// HUP: reopen the log file (the master got USR1 from logrotate).
     /// Through a self-pipe watcher thread, not Dispatch sources: a Dispatch source in a worker
     /// idle in a blocking Redis read caught TERM but never ran its handler (`SignalWatcher`).
-    private static func installSignals(_ worker: Worker) -> SignalWatcher? {
+    private static func installSignals(_ worker: Worker, reopenLogs: @escaping @Sendable () -> Void) -> SignalWatcher? {
         let box = WorkerBox(worker: worker)
-        return try? SignalWatcher(signals: [.term, .usr1]) { signal in
-            if signal == .usr1 { box.worker.softTimeLimitReached() } else { box.worker.stop() }
+        return try? SignalWatcher(signals: [.term, .usr1, .hup]) { signal in
+            switch signal {
+            case .usr1: box.worker.softTimeLimitReached()
+            case .hup: reopenLogs()
+            default: box.worker.stop()
+            }
         }
     }
 }
