@@ -115,8 +115,8 @@ import Testing
         for child in children {
             #expect(try Self.openFiles(child).contains(log), "child \(child) does not hold the new file")
         }
-        let after = try String(contentsOfFile: log, encoding: .utf8)
-        #expect(!after.contains("signal HUP"), "a child died on the HUP:\n\(after)")
+        let logText = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(!logText.contains("signal HUP"), "a child died on the HUP:\n\(logText)")
     }
 
     // MARK: - Helpers
