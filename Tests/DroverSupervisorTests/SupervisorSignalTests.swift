@@ -41,6 +41,26 @@ struct SupervisorSignalTests {
         try harness.waitFor(id, "finished") { $0.state == .finished }
     }
 
+    @Test func hupWhileAJobRunsLetsItFinishInItsOldChildAndLosesNoJob() throws {
+        let harness = try SupervisorHarness()
+        let config = try harness.configFile("pools:\n  - { name: p, queues: [default], concurrency: 1 }\n")
+        let master = try harness.start(["--config", config])
+        try harness.notify.await("READY=1")
+        let running = try harness.enqueue("builtin.sleep", args: #"{"seconds": 1.5}"#)
+        try master.await("started job \(running)")
+        try "pools:\n  - { name: p, queues: [default], concurrency: 2 }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        master.send(.hup)
+        try harness.notify.await("RELOADING=1")
+        // Jobs enqueued around the reload, while the old child drains and new ones start.
+        let during = try (0..<50).map { _ in try harness.enqueue("builtin.noop") }
+        for id in during + [running] {
+            _ = try harness.waitFor(id, "finished") { $0.state == .finished }
+        }
+        let job = try #require(try harness.store.job(running))
+        #expect(job.attempt == 1, "the running job was not interrupted and run again")
+        #expect(job.error == nil)
+    }
+
     @Test func ttinAndTtouAddAndRemoveOneChildPerPool() throws {
         let harness = try SupervisorHarness()
         let master = try harness.start(["--concurrency", "2"])
