@@ -70,7 +70,9 @@ public final class RedisClient {
         if let connection, !connection.isBroken, !masterMoved() { return connection }
         connection = nil
         if let nextAttempt, ContinuousClock.now < nextAttempt, let lastError {
-            throw RedisError(.unavailable, "\(options.url) is unreachable (\(lastError.message)); next attempt in \(nextAttempt - ContinuousClock.now)")
+            let wait = (nextAttempt - ContinuousClock.now).components
+            let milliseconds = wait.seconds * 1000 + wait.attoseconds / 1_000_000_000_000_000
+            throw RedisError(.unavailable, "\(options.url) is unreachable (\(lastError.message)); next attempt in \(milliseconds) ms")
         }
         do {
             let opened = try open()

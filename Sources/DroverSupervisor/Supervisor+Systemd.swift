@@ -86,7 +86,9 @@ extension Supervisor {
         } catch {
             redisFailures += 1
             if redisState == .ok || redisState == .unknown { logger.error("Redis unavailable: \(error)") }
-            redisState = .unavailable("\(error)")
+            // The connect error itself (refused, timeout, auth), not the backoff window's wrapper,
+            // so STATUS= names the cause and stays the same line while the outage lasts.
+            redisState = .unavailable((store.client.lastConnectionError ?? error).message)
             nextRedisCheck = now.advanced(by: store.client.backoff(afterFailures: redisFailures))
         }
     }
