@@ -22,16 +22,14 @@ let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
 @Suite(.serialized, .enabled(if: chromiumPath != nil, "needs chromium (Scripts/setup --test installs it)"))
 struct DashboardBrowserTests {
 
-    /// Where screenshots are kept after the test (the redis-server's directory is removed).
+    /// Where screenshots are kept after the test (the redis-server's directory is removed):
+    /// `DROVER_TEST_ARTIFACTS`, else one fixed directory that each run overwrites, so runs do
+    /// not pile up in /tmp.
     static func artifactDirectory() throws -> URL {
-        if let explicit = ProcessInfo.processInfo.environment["DROVER_TEST_ARTIFACTS"], !explicit.isEmpty {
-            let url = URL(fileURLWithPath: explicit)
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            return url
-        }
-        var template = Array("/tmp/drover-dashboard-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TestFixtureError("mkdtemp failed") }
-        return URL(fileURLWithPath: String(cString: made))
+        let environment = ProcessInfo.processInfo.environment["DROVER_TEST_ARTIFACTS"] ?? ""
+        let url = URL(fileURLWithPath: environment.isEmpty ? "/tmp/drover-test-artifacts" : environment)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
     }
 
     /// Runs chromium headless with a fresh profile and returns its stdout.
