@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Hummingbird's own dependencies, named because DroverWeb imports them directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: - C libraries and shims
@@ -56,9 +59,11 @@ let package = Package(
         .target(
             name: "DroverWeb",
             dependencies: [
-                "DroverCore", "DroverRedis", "DroverQueue", "DroverScheduler",
+                "DroverCore", "DroverRedis", "DroverQueue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -107,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DroverWebTests",
-            dependencies: ["DroverWeb", "DroverQueue", "DroverCore", "DroverTestSupport",
+            dependencies: ["DroverWeb", "DroverQueue", "DroverCore", "DroverRedis", "DroverSystem", "DroverTestSupport",
                            .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict
         ),

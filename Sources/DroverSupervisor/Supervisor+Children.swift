@@ -209,6 +209,15 @@ extension Supervisor {
             }
             return
         }
+        if child.isService, status == .exited(78) {
+            // EX_CONFIG: the service refused its part of the config (say, an unreadable token
+            // file). Forking it again cannot help until the config changes, so it waits for a
+            // reload instead of restarting with backoff forever; the pools run on.
+            refusedServices.insert(child.pool)
+            logger.error("\(child.role) \(child.pid) refused its configuration (exit 78); not restarted until a reload (HUP)",
+                         metadata: metadata)
+            return
+        }
         count("child_restarts", child)
         let hint = status.terminationSignal == .kill ? " Perhaps out of memory?" : ""
         logger.error("\(child.role) \(child.pid) \(status) after \(lifetime).\(hint)", metadata: metadata)

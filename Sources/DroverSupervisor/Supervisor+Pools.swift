@@ -15,7 +15,7 @@ extension Supervisor {
         guard phase == .running else { return }
         let now = MonotonicClock.now()
         let wanted = config.pools.filter { !drainedPools.contains($0.name) }.map { (pool: $0.name, count: wantedCount($0)) }
-            + services.map { (pool: ChildProcess.serviceKey($0.name), count: 1) }
+            + services.map { (pool: ChildProcess.serviceKey($0.name), count: 1) }.filter { !refusedServices.contains($0.pool) }
         let hasDrained = !drainedPools.isEmpty
         for action in PoolPlan.diff(wanted: wanted, running: children.values.map(\.planned)) {
             switch action {

@@ -122,6 +122,7 @@ extension Supervisor {
         config = fresh
         scale = 0
         poolScale = [:]
+        refusedServices.removeAll()
         services = options.burst ? [] : options.services(fresh)
         drainedPools.removeAll()
         logger.info("HUP: config reloaded: \(poolSummary)")

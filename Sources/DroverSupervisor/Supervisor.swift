@@ -78,6 +78,8 @@ public final class Supervisor {
     var poolScale: [String: Int] = [:]
     /// The service children wanted now (see ``Options/services``).
     var services: [ChildRole] = []
+    /// Services that exited 78 (their config is unusable): not forked again until a reload.
+    var refusedServices: Set<String> = []
     /// Counter increments not yet written to Redis (see ``SupervisorCounter``).
     var pendingIncrements: [CounterKey: Int] = [:]
     var nextPublish = MonotonicClock.now()

@@ -53,4 +53,23 @@ struct WebRoleTests {
         // PDEATHSIG, or the child's own getppid() check within a second.
         try await eventually("the orphaned http child exits", timeout: .seconds(5)) { !Self.alive(child) }
     }
+    @Test func anHttpChildThatRefusesItsConfigIsNotRestartedAndThePoolsRunOn() async throws {
+        let redis = try RedisServer()
+        let store = JobStore(client: redis.client())
+        let config = redis.directory.appendingPathComponent("drover.yml").path
+        try """
+            pools: [{ name: main, queues: [beta], concurrency: 1 }]
+            http: { listen: 127.0.0.1:0, token_file: \(redis.directory.path)/missing.token }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let master = try ChildProgram.start(try DroverBinary.path(), ["drover", "worker", "--config", config],
+                                            environment: WebCommandTests.environment(redis),
+                                            awaiting: "refused its configuration (exit 78)")
+        defer { master.terminate() }
+        var options = JobOptions()
+        options.queue = "beta"
+        let id = try store.enqueue(EnqueueRequest(name: "builtin.noop", options: options)).id
+        try await eventually("the pool's job to finish") { try store.job(id)?.state == .finished }
+        let log = master.drain()
+        #expect(log.components(separatedBy: "refused its configuration").count == 2, "restarted:\n\(log)")
+    }
 }
