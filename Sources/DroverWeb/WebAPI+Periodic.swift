@@ -23,7 +23,7 @@ extension WebAPI {
             let mark = marks[entry.name]
             entries.append(.object([
                 "name": .string(entry.name), "cron": .string(entry.schedule.expression),
-                "timezone": .string(entry.timeZone.identifier), "job": .string(entry.job), "queue": .string(entry.queue),
+                "timezone": .string(entry.timeZoneName), "job": .string(entry.job), "queue": .string(entry.queue),
                 "args": args, "priority": entry.priority.map { .number(Double($0)) } ?? .null,
                 "next_run_at": next.map { time($0.date) } ?? .null,
                 "last_run_at": mark.map { time(Date(timeIntervalSince1970: TimeInterval($0.tick))) } ?? .null,

@@ -108,10 +108,6 @@ struct PeriodicListing {
         return formatter.string(from: date)
     }
 
-    /// The zone's name as the config gave it (Foundation on Linux reports UTC as `GMT`).
-    static func zoneName(_ zone: TimeZone) -> String {
-        zone.identifier == "GMT" ? "UTC" : zone.identifier
-    }
 
     static func utc(_ date: Date) -> String {
         Timestamp.rfc3339(milliseconds: Int64(date.timeIntervalSince1970 * 1000))
@@ -122,7 +118,7 @@ struct PeriodicListing {
         var out = ""
         for row in rows {
             let entry = row.entry
-            out += style.paint(entry.name, .bold) + "  \(entry.schedule.expression)  \(Self.zoneName(entry.timeZone))\n"
+            out += style.paint(entry.name, .bold) + "  \(entry.schedule.expression)  \(entry.timeZoneName)\n"
             out += "  job \(entry.job) on queue \(entry.queue)\n"
             for tick in row.upcoming {
                 out += "  next  \(Self.local(tick.date, in: entry.timeZone))  =  \(Self.utc(tick.date))\n"
@@ -159,7 +155,7 @@ struct PeriodicListing {
                 let mark = last[entry.name]
                 return .object([
                     "name": .string(entry.name), "cron": .string(entry.schedule.expression),
-                    "timezone": .string(Self.zoneName(entry.timeZone)), "job": .string(entry.job), "queue": .string(entry.queue),
+                    "timezone": .string(entry.timeZoneName), "job": .string(entry.job), "queue": .string(entry.queue),
                     "next": .array(row.upcoming.map { tick in
                         .object(["local": .string(Self.local(tick.date, in: entry.timeZone)), "utc": .string(Self.utc(tick.date))])
                     }),

@@ -54,6 +54,12 @@ public struct PeriodicEntry: Sendable, Equatable {
         self.timeLimit = timeLimit
     }
 
+    /// The zone's name for people: the IANA identifier, except that Foundation on Linux reports
+    /// UTC as `GMT`, which no one wrote in a config.
+    public var timeZoneName: String {
+        timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier
+    }
+
     /// The next tick after `date`, in the entry's zone.
     /// - Parameter date: the instant to search after.
     public func nextTick(after date: Date) -> CronTick? {
