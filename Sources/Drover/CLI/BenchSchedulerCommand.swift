@@ -52,8 +52,8 @@ struct BenchSchedulerCommand: ParsableCommand {
             let start = try startLateness(store: store)
             let promotion = try promotionLateness(store: store)
             for (name, values) in [("start_lateness_ms", start), ("promotion_lateness_ms", promotion)] {
-                figures[name + "_p50"] = .number(percentile(values, 0.50))
-                figures[name + "_p99"] = .number(percentile(values, 0.99))
+                figures[name + "_p50"] = .number(BenchSupport.percentile(values, 0.50))
+                figures[name + "_p99"] = .number(BenchSupport.percentile(values, 0.99))
                 figures[name + "_max"] = .number(values.last ?? 0)
             }
             if json {
@@ -61,9 +61,9 @@ struct BenchSchedulerCommand: ParsableCommand {
                 return
             }
             print(String(format: "scheduler: start lateness, %d jobs due over 1–3 s, 2 idle workers: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                         start.count, percentile(start, 0.5), percentile(start, 0.99), start.last ?? 0))
+                         start.count, BenchSupport.percentile(start, 0.5), BenchSupport.percentile(start, 0.99), start.last ?? 0))
             print(String(format: "scheduler: promotion lateness, %d jobs due at one instant: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                         promotion.count, percentile(promotion, 0.5), percentile(promotion, 0.99), promotion.last ?? 0))
+                         promotion.count, BenchSupport.percentile(promotion, 0.5), BenchSupport.percentile(promotion, 0.99), promotion.last ?? 0))
         }
     }
 
@@ -136,11 +136,6 @@ struct BenchSchedulerCommand: ParsableCommand {
         return stamps
     }
 
-    /// This very binary, so the workers serve the same built-in handlers.
-    private var binary: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
-
     private func spawn(_ command: [String]) throws -> ProcessID {
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -150,15 +145,10 @@ struct BenchSchedulerCommand: ParsableCommand {
         var args = ["drover"] + command
         if command.first == "work" { args += ["--prefix", connection.resolvedPrefix] }
         if let url = connection.url { args += ["--url", url] }
-        return try Spawn(path: binary, arguments: args, environment: environment).run()
+        return try Spawn(path: BenchSupport.binary, arguments: args, environment: environment).run()
     }
 
     private func failure(_ message: String) -> CLIFailure {
         CLIFailure(status: ExitStatus.failure, message: "bench scheduler: \(message)")
-    }
-
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
     }
 }

@@ -50,23 +50,23 @@ struct BenchSupervisorCommand: ParsableCommand {
             report("master_rss_mib_started", rss, String(format: "supervisor: master RSS %.1f MiB once ready (1 child)", rss))
 
             let (forked, running) = try replacements(master: master, store: store)
-            report("replacement_forked_ms_p50", percentile(forked, 0.5), "")
-            report("replacement_forked_ms_p99", percentile(forked, 0.99), "")
-            report("replacement_job_started_ms_p50", percentile(running, 0.5), "")
-            report("replacement_job_started_ms_p99", percentile(running, 0.99), "")
+            report("replacement_forked_ms_p50", BenchSupport.percentile(forked, 0.5), "")
+            report("replacement_forked_ms_p99", BenchSupport.percentile(forked, 0.99), "")
+            report("replacement_job_started_ms_p50", BenchSupport.percentile(running, 0.5), "")
+            report("replacement_job_started_ms_p99", BenchSupport.percentile(running, 0.99), "")
             report("replacement_job_started_ms_max", running.last ?? 0, String(format: """
                 supervisor: child SIGKILLed (%d times): replacement forked after p50 %.2f ms, p99 %.2f ms; \
                 it started the next job after p50 %.2f ms, p99 %.2f ms, max %.2f ms
-                """, forked.count, percentile(forked, 0.5), percentile(forked, 0.99),
-                percentile(running, 0.5), percentile(running, 0.99), running.last ?? 0))
+                """, forked.count, BenchSupport.percentile(forked, 0.5), BenchSupport.percentile(forked, 0.99),
+                BenchSupport.percentile(running, 0.5), BenchSupport.percentile(running, 0.99), running.last ?? 0))
 
             let late = try hardLimitLateness(store: store)
-            report("hard_limit_late_ms_p50", percentile(late, 0.5), "")
-            report("hard_limit_late_ms_p99", percentile(late, 0.99), "")
+            report("hard_limit_late_ms_p50", BenchSupport.percentile(late, 0.5), "")
+            report("hard_limit_late_ms_p99", BenchSupport.percentile(late, 0.99), "")
             report("hard_limit_late_ms_max", late.last ?? 0, String(format: """
                 supervisor: hard limit %d ms (%d jobs): job ended (child killed, reaped, job failed in Redis) \
                 p50 %.2f ms, p99 %.2f ms, max %.2f ms after its limit
-                """, limitMilliseconds, late.count, percentile(late, 0.5), percentile(late, 0.99), late.last ?? 0))
+                """, limitMilliseconds, late.count, BenchSupport.percentile(late, 0.5), BenchSupport.percentile(late, 0.99), late.last ?? 0))
 
             if jobs > 0 {
                 let rate = try throughput(store: store)
@@ -156,10 +156,6 @@ struct BenchSupervisorCommand: ParsableCommand {
 
     // MARK: - Processes
 
-    private var binary: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
-
     private func spawnMaster(_ extra: [String]) throws -> ProcessID {
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -169,7 +165,7 @@ struct BenchSupervisorCommand: ParsableCommand {
         environment["DROVER_PREFIX"] = connection.resolvedPrefix
         var args = ["drover", "worker", "--log-level", "error"] + extra
         if let url = connection.url { args += ["--url", url] }
-        return try Spawn(path: binary, arguments: args, environment: environment).run()
+        return try Spawn(path: BenchSupport.binary, arguments: args, environment: environment).run()
     }
 
     private func startMaster(queue: String, concurrency: Int, store: JobStore) throws -> ProcessID {
@@ -214,10 +210,5 @@ struct BenchSupervisorCommand: ParsableCommand {
     private func seconds(since start: MonotonicClock.Instant) -> Double {
         let d = start.duration(to: MonotonicClock.now()).components
         return Double(d.seconds) + Double(d.attoseconds) / 1e18
-    }
-
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
     }
 }

@@ -38,7 +38,7 @@ struct BenchWorkCommand: ParsableCommand {
                 }
             }
             let latencies = try latency(store: store)
-            let p50 = percentile(latencies, 0.50), p99 = percentile(latencies, 0.99), worst = latencies.last ?? 0
+            let p50 = BenchSupport.percentile(latencies, 0.50), p99 = BenchSupport.percentile(latencies, 0.99), worst = latencies.last ?? 0
             figures["start_latency_ms_p50"] = .number(p50 / 1000)
             figures["start_latency_ms_p99"] = .number(p99 / 1000)
             figures["start_latency_ms_max"] = .number(worst / 1000)
@@ -51,17 +51,12 @@ struct BenchWorkCommand: ParsableCommand {
         }
     }
 
-    /// This very binary, so the workers serve the same built-in handlers.
-    private var binary: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
-
     private func spawnWorker(_ extra: [String]) throws -> ProcessID {
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
         var args = ["drover", "work", "--prefix", connection.resolvedPrefix, "--log-level", "error"] + extra
         if let url = connection.url { args += ["--url", url] }
-        return try Spawn(path: binary, arguments: args, environment: environment).run()
+        return try Spawn(path: BenchSupport.binary, arguments: args, environment: environment).run()
     }
 
     /// Enqueues `jobs` no-ops, then times `children` burst workers draining them.
@@ -132,10 +127,5 @@ struct BenchWorkCommand: ParsableCommand {
             }
         }
         return latencies.sorted()
-    }
-
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
     }
 }

@@ -27,14 +27,7 @@ struct PeriodicCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Redis URL (overrides REDIS_URL and the config).", valueName: "url"))
-    var url: String?
-
-    @Option(help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
-    var passwordFile: String?
-
-    @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
-    var config: String?
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "How many upcoming fire times to show per entry (1–100).")
     var next: Int = 3
@@ -48,16 +41,7 @@ struct PeriodicCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            if url != nil { ArgvScrubber.hidePasswords() }
-            let settings = WorkerSettings(url: url, passwordFile: passwordFile, configFlag: config)
-            let loaded: DroverConfig
-            let redis: RedisClient.Options
-            do throws(ConfigError) {
-                loaded = try settings.load()
-                redis = try WorkerSettings.redisOptions(loaded, environment: settings.environment)
-            } catch {
-                throw CLIFailure(status: ExitStatus.config, message: error.description)
-            }
+            let (loaded, redis) = try configuration.load()
             let now = Date()
             let listing = PeriodicListing(entries: loaded.periodic, now: now, count: next)
             var marks: Result<[String: PeriodicMark], QueueError> = .success([:])

@@ -24,14 +24,7 @@ struct SchedulerCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Redis URL (overrides REDIS_URL and the config).", valueName: "url"))
-    var url: String?
-
-    @Option(help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
-    var passwordFile: String?
-
-    @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
-    var config: String?
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "Seconds between sweeps (lease recovery, retention).")
     var sweepInterval: Double = 5
@@ -41,17 +34,8 @@ struct SchedulerCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            if url != nil { ArgvScrubber.hidePasswords() }
             guard sweepInterval > 0 else { throw CLIFailure(status: ExitStatus.usage, message: "--sweep-interval must be positive") }
-            let settings = WorkerSettings(url: url, passwordFile: passwordFile, configFlag: config)
-            let loaded: DroverConfig
-            let redis: RedisClient.Options
-            do throws(ConfigError) {
-                loaded = try settings.load()
-                redis = try WorkerSettings.redisOptions(loaded, environment: settings.environment)
-            } catch {
-                throw CLIFailure(status: ExitStatus.config, message: error.description)
-            }
+            let (loaded, redis) = try configuration.load()
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)

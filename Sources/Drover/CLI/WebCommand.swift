@@ -34,21 +34,13 @@ struct WebCommand: ParsableCommand {
     @Flag(help: "Let GET requests through without the token (a dashboard on a trusted network).")
     var openReads = false
 
-    @Option(help: ArgumentHelp("Redis URL (overrides REDIS_URL and the config).", valueName: "url"))
-    var url: String?
-
-    @Option(help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
-    var passwordFile: String?
-
-    @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
-    var config: String?
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func run() throws {
         try reportingFailures {
-            if url != nil { ArgvScrubber.hidePasswords() }
             if let listen, HTTPConfig(listen: listen).host.isEmpty {
                 throw CLIFailure(status: ExitStatus.usage, message: "--listen must be HOST:PORT or [V6]:PORT, not \"\(listen)\"")
             }
@@ -71,15 +63,7 @@ struct WebCommand: ParsableCommand {
 
     /// The config's settings with the flags applied; any problem is a config problem (78).
     private func webSettings() throws -> WebSettings {
-        let loader = WorkerSettings(url: url, passwordFile: passwordFile, configFlag: config)
-        var loaded: DroverConfig
-        let redis: RedisClient.Options
-        do throws(ConfigError) {
-            loaded = try loader.load()
-            redis = try WorkerSettings.redisOptions(loaded, environment: loader.environment)
-        } catch {
-            throw CLIFailure(status: ExitStatus.config, message: error.description)
-        }
+        var (loaded, redis) = try configuration.load()
         var http = loaded.http ?? HTTPConfig()
         if let listen { http.listen = listen }
         if let tokenFile { http.tokenFile = tokenFile }

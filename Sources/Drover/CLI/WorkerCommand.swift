@@ -37,12 +37,6 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Exit 0 once the queues are empty.")
     var burst = false
 
-    @Option(help: ArgumentHelp("Redis URL (overrides REDIS_URL and the config).", valueName: "url"))
-    var url: String?
-
-    @Option(help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
-    var passwordFile: String?
-
     @Option(help: "A name for the children's job records (default host:pid).")
     var name: String?
 
@@ -55,8 +49,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Kill an idle child that has said nothing for this many seconds (it beats every second).")
     var hungTimeout: Double = 30
 
-    @Option(help: ArgumentHelp("Config file (default: DROVER_CONFIG, else /etc/drover/drover.yml when present).", valueName: "file"))
-    var config: String?
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -72,19 +65,11 @@ struct WorkerCommand: ParsableCommand {
             if let concurrency, !(1...PoolConfig.maximumConcurrency).contains(concurrency) {
                 throw CLIFailure(status: ExitStatus.usage, message: "--concurrency must be from 1 to \(PoolConfig.maximumConcurrency)")
             }
-            if url != nil { ArgvScrubber.hidePasswords() }
-            let settings = WorkerSettings(queues: queues, concurrency: concurrency, maxJobs: maxJobs, timeout: timeout,
-                                          url: url, passwordFile: passwordFile, configFlag: config)
-            let loaded: DroverConfig
-            let redis: RedisClient.Options
-            do throws(ConfigError) {
-                loaded = try settings.load()
-                redis = try WorkerSettings.redisOptions(loaded, environment: settings.environment)
-            } catch {
-                // Before READY and before any fork: systemd sees 78 and does not restart
-                // (RestartPreventExitStatus=78).
-                throw CLIFailure(status: ExitStatus.config, message: error.description)
-            }
+            let settings = configuration.applied(to: WorkerSettings(queues: queues, concurrency: concurrency, maxJobs: maxJobs,
+                                                                    timeout: timeout))
+            // A bad config exits 78 here, before READY and before any fork: systemd does not
+            // restart it (RestartPreventExitStatus=78).
+            let (loaded, redis) = try configuration.load(settings)
             let sink = try LogSink(path: logfile)
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in SinkLogHandler(label: label, sink: sink, logLevel: level) }
