@@ -15,6 +15,9 @@ public struct FetchedJob: Sendable {
     public var document: String
     /// Attempts allowed in all.
     public var maxAttempts: Int
+    /// When the job became due (enqueued, or its delay ended; ms since the epoch), for the wait
+    /// it had; known for a first run only (its record comes whole).
+    public var dueAt: Int64?
 
     /// Creates a fetched job (the store makes these from a fetch reply).
     public init(id: JobID, queue: String, lease: Int, attempt: Int, document: String, maxAttempts: Int) {
@@ -192,12 +195,17 @@ extension FetchedJob {
         guard let f = value.array, f.count >= 6, let id = f[0].string, let queue = f[1].string,
               let lease = f[2].int, let attempt = f[3].int, var doc = f[4].string else { return nil }
         var maxAttempts = f[5].int ?? 1
-        // A first run gets the job's record whole: `QUEUE PRI MAX_ATTEMPTS … \n{doc}`.
+        var dueAt: Int64?
+        // A first run gets the job's record whole:
+        // `QUEUE PRI MAX_ATTEMPTS RESULT_TTL FAILURE_TTL ENQUEUED_AT\n{doc}`, where ENQUEUED_AT
+        // is the due time for a delayed job.
         if !doc.hasPrefix("{"), let newline = doc.firstIndex(of: "\n") {
             let header = doc[..<newline].split(separator: " ")
             if header.count >= 3, let parsed = Int(header[2]) { maxAttempts = parsed }
+            if header.count >= 6 { dueAt = Int64(header[5]) }
             doc = String(doc[doc.index(after: newline)...])
         }
         self.init(id: JobID(id), queue: queue, lease: lease, attempt: attempt, document: doc, maxAttempts: maxAttempts)
+        self.dueAt = dueAt
     }
 }

@@ -15,13 +15,16 @@ struct MetricsSnapshot: Sendable {
     var stats: [String: [String: Int]]
     var supervisors: [SupervisorRecord]
     var counters: [SupervisorCounter]
+    /// The workers' counts by queue (`JobMetrics`).
+    var jobMetrics: [String: [String: Int]]
     /// ms since the epoch, for ages and staleness.
     var now: Int64
 
-    /// Reads everything a scrape needs (four round trips, whatever the number of queues).
+    /// Reads everything a scrape needs (five round trips, whatever the number of queues).
     static func read(_ store: JobStore) throws(QueueError) -> MetricsSnapshot {
         MetricsSnapshot(queues: try store.info(), stats: try store.queueStats(), supervisors: try store.supervisors(),
-                        counters: try store.supervisorCounters(), now: Timestamp.nowMilliseconds())
+                        counters: try store.supervisorCounters(), jobMetrics: try store.jobMetrics(),
+                        now: Timestamp.nowMilliseconds())
     }
 }
 
@@ -35,11 +38,8 @@ struct MetricsSnapshot: Sendable {
 /// never emits while another has reset a counter), and a series not seen in a scrape (a
 /// queue that went away) is unregistered.
 ///
-/// What is not exported, and why:
-/// - jobs *started* and job *name* labels: the store counts per queue only (`stats:Q` has
-///   enqueued, finished, failed, retried, canceled, lost, stale, requeued, emptied);
-/// - duration and wait histograms: the store keeps no distribution, only per-job times in
-///   registries that expire, from which no monotonic histogram can be rebuilt.
+/// Runs started and ended by job name, and the duration and wait histograms, come from the
+/// workers' counts (`JobMetrics`) and are rendered by `JobMetricsText`.
 final class MetricsCollector: Sendable {
     /// The registry and every series it holds: a queue's series together under its name (one
     /// lookup per queue and scrape, where a lookup per series, hashing the name and every
@@ -140,7 +140,7 @@ final class MetricsCollector: Sendable {
                 state.registry.unregisterCounter(series)
                 state.counters[key] = nil
             }
-            return state.registry.emitToString()
+            return state.registry.emitToString() + JobMetricsText.render(snapshot.jobMetrics)
         }
     }
 

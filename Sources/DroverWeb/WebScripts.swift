@@ -82,4 +82,15 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 end
 return out
 """#)
+
+    /// Every queue's `metrics:Q` hash (the workers' counts, `JobMetrics`): queue, [field, value…]…
+    static let jobMetrics = RedisScript(name: "web-job-metrics", source: #"""
+local P = KEYS[1]
+local out = {}
+for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
+  out[#out + 1] = q
+  out[#out + 1] = redis.call('HGETALL', P .. 'metrics:' .. q)
+end
+return out
+"""#)
 }

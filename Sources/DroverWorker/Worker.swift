@@ -2,6 +2,7 @@ import Dispatch
 import DroverCore
 import DroverQueue
 import DroverRedis
+import DroverSystem
 import Foundation
 import Logging
 import Synchronization
@@ -68,6 +69,9 @@ public final class Worker {
     /// Jobs run so far.
     public private(set) var jobsDone = 0
     private var lastRecovery = ContinuousClock.now
+    /// Counts for `/metrics`, written about once a second (`JobMetrics`).
+    private var metrics = JobMetrics()
+    private var nextMetricsFlush = ContinuousClock.now + .seconds(1)
 
     /// Creates a worker.
     /// - Parameters:
@@ -115,6 +119,12 @@ public final class Worker {
     }
 
     private func loop(_ executor: InlineExecutor) async -> Exit {
+        let exit = await serve(executor)
+        flushMetrics()
+        return exit
+    }
+
+    private func serve(_ executor: InlineExecutor) async -> Exit {
         var next: FetchedJob?
         while true {
             if stopFlag.load(ordering: .relaxed) { return .stopped }
@@ -128,11 +138,19 @@ public final class Worker {
             }
             guard let job = next else {
                 if options.burst { return .drained }
+                flushMetrics()
                 options.events?.heartbeat()
                 idle()
                 continue
             }
+            let startedAt = ContinuousClock.now
+            metrics.started(queue: job.queue, name: job.name,
+                            waitMicroseconds: job.dueAt.map { WallClock.nowMicroseconds() - $0 * 1000 })
             let outcome = await execute(job, on: executor)
+            let ran = startedAt.duration(to: .now)
+            metrics.ended(queue: job.queue, name: job.name, outcome: outcome.metricName,
+                          durationMicroseconds: ran.components.seconds * 1_000_000 + ran.components.attoseconds / 1_000_000_000_000)
+            if ContinuousClock.now >= nextMetricsFlush { flushMetrics() }
             jobsDone += 1
             let more = !stopFlag.load(ordering: .relaxed) && (options.maxJobs.map { jobsDone < $0 } ?? true)
             next = record(job, outcome, fetchNext: more)
@@ -155,6 +173,18 @@ public final class Worker {
             } catch {
                 waitForRedis(error)
             }
+        }
+    }
+
+    /// Writes the counts gathered since the last flush; on failure keeps them for the next.
+    private func flushMetrics() {
+        nextMetricsFlush = .now + .seconds(1)
+        guard !metrics.isEmpty else { return }
+        let counts = metrics.take()
+        do {
+            try store.addMetrics(counts)
+        } catch {
+            metrics.merge(counts)
         }
     }
 
@@ -203,6 +233,18 @@ public final class Worker {
         let result = await task.value
         let reason = keeper.end()
         return Verdict.outcome(of: result, job: job, handler: handler, stopReason: reason, limits: limits)
+    }
+}
+
+extension RunOutcome {
+    /// How `JobMetrics` names this ending.
+    var metricName: String {
+        switch self {
+        case .finished: return "finished"
+        case .retry: return "retried"
+        case .failed: return "failed"
+        case .canceled: return "canceled"
+        }
     }
 }
 

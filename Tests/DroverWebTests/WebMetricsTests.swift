@@ -38,10 +38,20 @@ struct WebMetricsTests {
                            .init(pid: 4, pool: "default", role: "worker", state: "idle", startedAt: now)])
             _ = try web.store.publish(record, increments: [.init(name: "child_restarts", pool: "default", value: 3),
                                                            .init(name: "hard_limit_kills", pool: "default", value: 1)], now: now)
+            // What workers write about once a second (JobMetrics): two runs of `report`.
+            try web.store.addMetrics(["mail": ["started report": 2, "finished report": 2, "duration:2 report": 2,
+                                               "duration_us report": 30_000, "wait:0 report": 2, "wait_us report": 4_000]])
             let reply = try await web.api.get("/metrics")
             #expect(reply.status == 200, "\(reply)")
             #expect(reply.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
             let samples = try Self.samples(reply.body)
+            #expect(samples[#"drover_job_runs_started_total{queue="mail",job="report"}"#] == 2, "\(reply.body)")
+            #expect(samples[#"drover_job_runs_ended_total{queue="mail",job="report",outcome="finished"}"#] == 2)
+            #expect(samples[#"drover_job_duration_seconds_bucket{queue="mail",job="report",le="0.01"}"#] == 0)
+            #expect(samples[#"drover_job_duration_seconds_bucket{queue="mail",job="report",le="0.025"}"#] == 2)
+            #expect(samples[#"drover_job_duration_seconds_count{queue="mail",job="report"}"#] == 2)
+            #expect(samples[#"drover_job_wait_seconds_sum{queue="mail",job="report"}"#] == 0.004)
+            #expect(reply.body.contains("# TYPE drover_job_wait_seconds histogram"))
             #expect(samples[#"drover_jobs_enqueued_total{queue="mail"}"#] == 6, "\(reply.body)")
             #expect(samples[#"drover_jobs_failed_total{queue="mail"}"#] == 1)
             #expect(samples[#"drover_jobs_finished_total{queue="mail"}"#] == 2)

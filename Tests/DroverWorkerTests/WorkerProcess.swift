@@ -46,6 +46,18 @@ struct WorkerHarness {
         return try store.enqueue(EnqueueRequest(name: name, argsJSON: args, options: options)).id
     }
 
+    /// The `metrics:Q` hash of a queue (the worker's counts for `/metrics`).
+    func metrics(_ queue: String) throws -> [String: Int] {
+        let flat = (try store.client.command("HGETALL", store.keys.metrics(queue)).array ?? []).compactMap(\.string)
+        var fields: [String: Int] = [:]
+        var index = 0
+        while index + 1 < flat.count {
+            fields[flat[index]] = Int(flat[index + 1])
+            index += 2
+        }
+        return fields
+    }
+
     func job(_ id: JobID) throws -> Job {
         guard let job = try store.job(id) else { throw TestFixtureError("no job \(id)") }
         return job
