@@ -10,8 +10,8 @@ import DroverRedis
 /// the `metrics:Q` hashes about once a second, in one pipelined round trip. The price: a worker
 /// killed with SIGKILL loses at most its last second of counts (never a job).
 ///
-/// Fields of `metrics:Q` (the job name last, since a name may hold spaces):
-/// `started NAME`, `finished NAME`, `failed NAME`, `retried NAME`, `canceled NAME`;
+/// Fields of `metrics:Q` (the job name last, since a name may hold spaces): `enqueued NAME`
+/// (written by the enqueue paths themselves, one `HINCRBY` per batch and name), `started NAME`, `finished NAME`, `failed NAME`, `retried NAME`, `canceled NAME`;
 /// `duration:I NAME` and `wait:I NAME`, the runs whose time fell in bucket I (not cumulative;
 /// the exporter adds them up), and `duration_us NAME`, `wait_us NAME`, the sums in µs. Wait is
 /// the time from when a job became due (enqueued, or its delay ended) to its start; it is known

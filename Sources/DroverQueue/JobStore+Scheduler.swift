@@ -83,6 +83,7 @@ extension JobStore {
         args.append(options.queue)
         args.append(options.priority)
         args.append(request.record(now: Timestamp.nowMilliseconds()))
+        args.append(entry.job)
         return try run(SchedulerScripts.fireTick, args).int == 1 ? id : nil
     }
 

@@ -173,13 +173,21 @@ public final class JobStore {
         var parts: (prefix: [UInt8], suffix: [UInt8]) = ([], [])
         var lastLevel = -1
         var level = 0
+        // Jobs enqueued per queue and name, for /metrics: a new entry only when the template
+        // (which includes the name) or the queue changes, so a batch of one kind costs one.
+        var named: [(queue: String, name: String, count: Int)] = []
         for index in chunk {
             let id = JobID.generate(milliseconds: now, using: &generator)
             // Jobs of one name and options share the record around their arguments: build it
             // once per run of such requests. Compared in place: copying a request retains strings.
             if previousIndex < 0 || !requests[index].sameTemplate(as: requests[previousIndex]) {
                 parts = requests[index].recordParts(now: now)
+                let request = requests[index]
+                if named.last.map({ $0.queue != request.options.queue || $0.name != request.name }) ?? true {
+                    named.append((request.options.queue, request.name, 0))
+                }
             }
+            named[named.count - 1].count += 1
             previousIndex = index
             hset.append(id.rawValue)
             hset.append(prefix: parts.prefix, middle: requests[index].argsJSON, suffix: parts.suffix)
@@ -207,6 +215,11 @@ public final class JobStore {
             commands.append(entry.push)
             perQueue[entry.queue, default: 0] += entry.count
         }
+        var perName: [String: [String: Int]] = [:]
+        for entry in named { perName[entry.queue, default: [:]]["enqueued " + entry.name, default: 0] += entry.count }
+        for (queue, fields) in perName {
+            for (field, count) in fields { commands.append(RedisCommand("HINCRBY", keys.metrics(queue), field, String(count))) }
+        }
         for (queue, count) in perQueue.sorted(by: { $0.key < $1.key }) {
             commands.append(RedisCommand("SADD", keys.queues, queue))
             commands.append(RedisCommand("HINCRBY", keys.stats(queue), "enqueued", String(count)))
@@ -221,7 +234,7 @@ public final class JobStore {
 
     private func scriptArguments(for requests: [EnqueueRequest], now: Int64) -> RedisCommand {
         var command = RedisCommand()
-        command.reserve(bytes: requests.count * 300, arguments: 2 + requests.count * 6)
+        command.reserve(bytes: requests.count * 300, arguments: 2 + requests.count * 7)
         command.append(String(now))
         command.append(requests.count)
         for request in requests {
@@ -233,6 +246,7 @@ public final class JobStore {
             command.append(String(options.runAt ?? 0))
             command.append(options.uniqueKey ?? "")
             command.append(request.record(now: now))
+            command.append(request.name)
         }
         return command
     }

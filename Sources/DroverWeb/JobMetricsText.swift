@@ -10,6 +10,7 @@ enum JobMetricsText {
     /// The text for every queue's counts.
     /// - Parameter metrics: queue → field → value, as `metrics:Q` holds them.
     static func render(_ metrics: [String: [String: Int]]) -> String {
+        var enqueued: [(labels: String, value: Int)] = []
         var started: [(labels: String, value: Int)] = []
         var ended: [(labels: String, value: Int)] = []
         var histograms: [String: [Key: Histogram]] = ["duration": [:], "wait": [:]]
@@ -20,6 +21,8 @@ enum JobMetricsText {
                 let name = String(field[field.index(after: space)...])
                 let key = Key(queue: queue, job: name)
                 switch kind {
+                case "enqueued":
+                    enqueued.append((labels(key), value))
                 case "started":
                     started.append((labels(key), value))
                 case "finished", "failed", "retried", "canceled":
@@ -36,6 +39,8 @@ enum JobMetricsText {
             }
         }
         var out = ""
+        family(&out, "drover_job_enqueued_total", "counter",
+               "Jobs enqueued, by queue and job name (periodic firings included).", enqueued)
         family(&out, "drover_job_runs_started_total", "counter",
                "Runs started, by queue and job name (counted by the workers, written about once a second).", started)
         family(&out, "drover_job_runs_ended_total", "counter",

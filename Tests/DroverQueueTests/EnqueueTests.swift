@@ -176,6 +176,29 @@ import Testing
         #expect(try h.allKeys() == keys)
     }
 
+    @Test func enqueuedJobsAreCountedByQueueAndNameOnEveryPath() throws {
+        let h = try QueueHarness()
+        func request(_ name: String, _ configure: (inout JobOptions) -> Void = { _ in }) -> EnqueueRequest {
+            var options = JobOptions()
+            configure(&options)
+            return EnqueueRequest(name: name, options: options)
+        }
+        // Plain (MULTI/EXEC), delayed and unique (the script); a live unique key's duplicate is
+        // not a new job and is not counted.
+        _ = try h.store.enqueue([request("a"), request("a"), request("b"), request("a"), request("b")])
+        _ = try h.store.enqueue(request("a") { $0.runAt = Timestamp.nowMilliseconds() + 60_000 })
+        _ = try h.store.enqueue(request("a with space") { $0.uniqueKey = "u" })
+        _ = try h.store.enqueue(request("a with space") { $0.uniqueKey = "u" })
+        _ = try h.store.enqueue(request("c") { $0.queue = "other" })
+        func count(_ queue: String, _ field: String) throws -> Int? {
+            try h.client.command("HGET", h.store.keys.metrics(queue), field).string.flatMap { Int($0) }
+        }
+        #expect(try count("default", "enqueued a") == 4)
+        #expect(try count("default", "enqueued b") == 2)
+        #expect(try count("default", "enqueued a with space") == 1)
+        #expect(try count("other", "enqueued c") == 1)
+    }
+
     struct BadRequest: Sendable, CustomTestStringConvertible {
         var label: String
         var request: EnqueueRequest

@@ -7,11 +7,12 @@ struct JobMetricsTextTests {
     @Test func histogramsAreCumulativeWithSumAndCountAndLabelsAreEscaped() {
         let name = #"say "hi"\now"#
         let text = JobMetricsText.render(["mail": [
-            "started \(name)": 3, "finished \(name)": 2, "failed \(name)": 1,
+            "enqueued \(name)": 4, "started \(name)": 3, "finished \(name)": 2, "failed \(name)": 1,
             "duration:0 \(name)": 1, "duration:3 \(name)": 2, "duration_us \(name)": 90_000,
             "wait:\(JobMetrics.bucketBounds.count) \(name)": 3, "wait_us \(name)": 7_200_000_000,
         ]])
         let labels = #"queue="mail",job="say \"hi\"\\now""#
+        #expect(text.contains("# TYPE drover_job_enqueued_total counter\ndrover_job_enqueued_total{\(labels)} 4\n"))
         #expect(text.contains("# TYPE drover_job_runs_started_total counter\ndrover_job_runs_started_total{\(labels)} 3\n"))
         #expect(text.contains("drover_job_runs_ended_total{\(labels),outcome=\"finished\"} 2\n"))
         #expect(text.contains("drover_job_runs_ended_total{\(labels),outcome=\"failed\"} 1\n"))

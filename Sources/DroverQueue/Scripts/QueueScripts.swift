@@ -9,7 +9,7 @@ enum QueueScripts {
 
     /// The careful enqueue path, for jobs with a unique key, a caller-chosen id or a future run
     /// time (plain jobs take `JobStore`'s MULTI/EXEC fast path).
-    /// ARGV: now, n, then n × [id, queue, priority, due (0 = now), unique_key, record].
+    /// ARGV: now, n, then n × [id, queue, priority, due (0 = now), unique_key, record, name].
     /// Returns a flat array of n × [id, state], where state is `queued`, `scheduled` or
     /// `duplicate` (id is then the live job's); or, when any id of the call is taken already,
     /// {id, `exists`} for the first such id, and nothing is written: a bad request loses
@@ -18,7 +18,7 @@ enum QueueScripts {
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 for j = 0, n - 1 do
-  local id = ARGV[3 + j * 6]
+  local id = ARGV[3 + j * 7]
   if redis.call('EXISTS', P .. 'job:' .. id) == 1 or redis.call('HEXISTS', P .. 'jobs', id) == 1 then
     return {id, 'exists'}
   end
@@ -27,7 +27,7 @@ local out = {}
 local woken = {}
 local counted = {}
 for j = 0, n - 1 do
-  local b = 3 + j * 6
+  local b = 3 + j * 7
   local id, q, pri, due, uk, rec = ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), ARGV[b + 4], ARGV[b + 5]
   local live = nil
   if uk ~= '' then
@@ -54,6 +54,8 @@ for j = 0, n - 1 do
       woken[q] = (woken[q] or 0) + 1
     end
     counted[q] = (counted[q] or 0) + 1
+    -- By job name, for /metrics (JobMetrics's `metrics:Q`, beside the workers' counts).
+    redis.call('HINCRBY', P .. 'metrics:' .. q, 'enqueued ' .. ARGV[b + 6], 1)
     out[#out + 1] = id
     out[#out + 1] = state
   end

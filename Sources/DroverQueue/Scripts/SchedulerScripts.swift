@@ -33,7 +33,7 @@ return {moved, next_due, more}
     /// tick (`periodic` hash, field = entry name, value `TICK JOB_ID`) only moves forward, and the
     /// job is enqueued by the script that moves it. An empty id only moves the mark (a tick
     /// skipped because it is older than the catch-up window).
-    /// ARGV: entry, tick (epoch seconds), id, queue, priority, record.
+    /// ARGV: entry, tick (epoch seconds), id, queue, priority, record, job name.
     /// Returns 1 when this call fired (or skipped) the tick, 0 when the tick was already done.
     static let fireTick = script("fire-tick", #"""
 local entry, tick, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -48,6 +48,7 @@ redis.call('HSET', P .. 'jobs', id, ARGV[6])
 push(q, pri, {id}, false)
 redis.call('SADD', P .. 'queues', q)
 stat(q, 'enqueued', 1)
+redis.call('HINCRBY', P .. 'metrics:' .. q, 'enqueued ' .. ARGV[7], 1)
 signal(q, 1)
 return 1
 """#)
