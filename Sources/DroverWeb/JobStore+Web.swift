@@ -53,16 +53,16 @@ extension JobStore {
 
     /// Every queue's counters from `stats:Q`.
     func queueStats() throws(QueueError) -> [String: [String: Int]] {
-        try perQueueHashes(WebScripts.stats)
+        try perQueueHashes("stats")
     }
 
     /// Every queue's `metrics:Q` hash (the workers' counts): queue → field → value.
     func jobMetrics() throws(QueueError) -> [String: [String: Int]] {
-        try perQueueHashes(WebScripts.jobMetrics)
+        try perQueueHashes("metrics")
     }
 
-    private func perQueueHashes(_ script: RedisScript) throws(QueueError) -> [String: [String: Int]] {
-        let items = try web(script, []).array ?? []
+    private func perQueueHashes(_ kind: String) throws(QueueError) -> [String: [String: Int]] {
+        let items = try web(WebScripts.perQueueHashes, [kind]).array ?? []
         var out: [String: [String: Int]] = [:]
         var index = 0
         while index + 1 < items.count {

@@ -72,24 +72,14 @@ for i = offset + 1, math.min(#all, offset + limit) do out[#out + 1] = all[i][1] 
 return out
 """#)
 
-    /// Every queue's counters (`stats:Q`). Returns {queue, {field, value, …}, …}.
-    static let stats = RedisScript(name: "web-stats", source: #"""
+    /// One hash per queue, for every queue: `stats:Q` (the scripts' counters) or `metrics:Q`
+    /// (the workers' counts, `JobMetrics`), as ARGV[1] says. Returns queue, [field, value…]…
+    static let perQueueHashes = RedisScript(name: "web-per-queue-hashes", source: #"""
 local P = KEYS[1]
 local out = {}
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
   out[#out + 1] = q
-  out[#out + 1] = redis.call('HGETALL', P .. 'stats:' .. q)
-end
-return out
-"""#)
-
-    /// Every queue's `metrics:Q` hash (the workers' counts, `JobMetrics`): queue, [field, value…]…
-    static let jobMetrics = RedisScript(name: "web-job-metrics", source: #"""
-local P = KEYS[1]
-local out = {}
-for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
-  out[#out + 1] = q
-  out[#out + 1] = redis.call('HGETALL', P .. 'metrics:' .. q)
+  out[#out + 1] = redis.call('HGETALL', P .. ARGV[1] .. ':' .. q)
 end
 return out
 """#)
