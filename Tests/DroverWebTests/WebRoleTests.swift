@@ -72,4 +72,33 @@ struct WebRoleTests {
         let log = master.drain()
         #expect(log.components(separatedBy: "refused its configuration").count == 2, "restarted:\n\(log)")
     }
+    @Test func theHttpChildReopensTheLogFileWhenTheMasterIsToldToAfterARotation() async throws {
+        let redis = try RedisServer()
+        let store = JobStore(client: redis.client())
+        let config = redis.directory.appendingPathComponent("drover.yml").path
+        let log = redis.directory.appendingPathComponent("drover.log").path
+        try """
+            pools: [{ name: main, queues: [beta], concurrency: 1 }]
+            http: { listen: 127.0.0.1:0, open_reads: true }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let master = try ChildProgram.start(try DroverBinary.path(), ["drover", "worker", "--config", config, "--logfile", log],
+                                            environment: WebCommandTests.environment(redis))
+        defer { master.terminate() }
+        var child: Int32?
+        try await eventually("the supervisor publishes its http child") {
+            child = try store.supervisors().first?.children.first { $0.role == "http" && $0.state != "starting" }?.pid
+            return child != nil
+        }
+        let pid = try #require(child)
+        func holds(_ path: String) -> Bool {
+            let directory = "/proc/\(pid)/fd"
+            let links = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return links.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) == path }
+        }
+        #expect(holds(log))
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        master.send(.usr1)
+        try await eventually("the http child to reopen the log") { holds(log) && !holds(log + ".1") }
+        #expect(Self.alive(pid), "the HUP from the master must not kill the http child")
+    }
 }

@@ -18,7 +18,7 @@ import Synchronization
 enum WebRole {
     /// The role for the supervisor's `services`.
     static func role() -> ChildRole {
-        ChildRole(name: "http") { context in run(context) }
+        ChildRole(name: "http", reopensLogsOnHUP: true) { context in run(context) }
     }
 
     static func run(_ context: ChildContext) -> Never {
@@ -39,7 +39,8 @@ enum WebRole {
         }
         let events = context.events
         let beat = ChildMessage.beat.line
-        Posix.exit(serve(settings, logger: logger, beat: { try? events.writeAll(beat) }, masterPID: context.masterPID))
+        Posix.exit(serve(settings, logger: logger, beat: { try? events.writeAll(beat) }, masterPID: context.masterPID,
+                         reopenLogs: context.reopenLogs))
     }
 
     /// Serves until TERM or INT, the master's death, or the server's own end.
@@ -48,14 +49,16 @@ enum WebRole {
     ///   - logger: logs the listening address and why it stopped.
     ///   - beat: called once a second (the child's heartbeat), or nil.
     ///   - masterPID: the parent to watch, or nil for `drover web`.
+    ///   - reopenLogs: what HUP does (the master passes a log rotation on), or nil: HUP is then
+    ///     left alone.
     /// - Returns: the exit status: 0 after a stop signal or the master's death, 1 when the
     ///   server failed (its error is logged).
     static func serve(_ settings: WebSettings, logger: Logger, beat: (() -> Void)? = nil,
-                      masterPID: ProcessID? = nil) -> Int32 {
+                      masterPID: ProcessID? = nil, reopenLogs: (@Sendable () -> Void)? = nil) -> Int32 {
         let signals: SignalPipe
         let finished: Pipe
         do {
-            signals = try SignalPipe(signals: [.term, .int])
+            signals = try SignalPipe(signals: [.term, .int] + (reopenLogs == nil ? [] : [.hup]))
             // The server task writes one byte here when it ends, so the loop below wakes at once
             // (a bind failure is reported now, not at the next beat).
             finished = try Pipe(nonBlockingRead: true, nonBlockingWrite: true)
@@ -102,10 +105,13 @@ enum WebRole {
                     }
                     break loop
                 }
-                if item.descriptor == signals.readFD.rawValue,
-                   let signal = ((try? signals.drain()) ?? []).first(where: { $0 == .term || $0 == .int }) {
-                    logger.info("http stopping on \(signal)")
-                    break loop
+                if item.descriptor == signals.readFD.rawValue {
+                    let caught = (try? signals.drain()) ?? []
+                    if caught.contains(.hup), let reopenLogs { reopenLogs() }
+                    if let signal = caught.first(where: { $0 == .term || $0 == .int }) {
+                        logger.info("http stopping on \(signal)")
+                        break loop
+                    }
                 }
             }
         }
