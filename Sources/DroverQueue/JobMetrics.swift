@@ -98,16 +98,14 @@ extension JobStore {
             }
         }
         guard !commands.isEmpty else { return }
+        let replies: [RedisValue]
         do {
-            for reply in try client.pipeline(commands) {
-                if case .error(let message) = reply { throw QueueError(.redis, "metrics: \(message)") }
-            }
-        } catch let error as RedisError {
-            throw QueueError(error)
-        } catch let error as QueueError {
-            throw error
+            replies = try client.pipeline(commands)
         } catch {
-            throw QueueError(.redis, "\(error)")
+            throw QueueError(error)
+        }
+        for reply in replies {
+            if case .error(let message) = reply { throw QueueError(.redis, "metrics: \(message)") }
         }
     }
 }
