@@ -31,10 +31,11 @@ enum JobMetricsText {
                     let family = String(kind.dropLast(3))
                     histograms[family, default: [:]][key, default: Histogram()].sumMicroseconds += value
                 default:
+                    // `duration:I` or `wait:I`, bucket I; anything else is not ours.
                     let parts = kind.split(separator: ":")
-                    guard parts.count == 2, let family = Optional(String(parts[0])), histograms[family] != nil,
-                          let bucket = Int(parts[1]), (0...JobMetrics.bucketBounds.count).contains(bucket) else { continue }
-                    histograms[family, default: [:]][key, default: Histogram()].buckets[bucket] += value
+                    guard parts.count == 2, histograms[String(parts[0])] != nil, let bucket = Int(parts[1]),
+                          (0...JobMetrics.bucketBounds.count).contains(bucket) else { continue }
+                    histograms[String(parts[0]), default: [:]][key, default: Histogram()].buckets[bucket] += value
                 }
             }
         }
