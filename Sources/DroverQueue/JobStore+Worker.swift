@@ -18,6 +18,9 @@ public struct FetchedJob: Sendable {
     /// When the job became due (enqueued, or its delay ended; ms since the epoch), for the wait
     /// it had; known for a first run only (its record comes whole).
     public var dueAt: Int64?
+    /// The run record the fetch wrote (a first run only), handed back by `finish` so the common
+    /// finish needs no read of it.
+    var runRecord: String?
 
     /// Creates a fetched job (the store makes these from a fetch reply).
     public init(id: JobID, queue: String, lease: Int, attempt: Int, document: String, maxAttempts: Int) {
@@ -108,6 +111,7 @@ extension JobStore {
         args.append(kind)
         args.append(payload)
         args.append(String(retryAt))
+        args.append(job.runRecord ?? "")
         if let next {
             args.append("1")
             args.append(String(next.leaseMilliseconds))
@@ -207,5 +211,6 @@ extension FetchedJob {
         }
         self.init(id: JobID(id), queue: queue, lease: lease, attempt: attempt, document: doc, maxAttempts: maxAttempts)
         self.dueAt = dueAt
+        if f.count >= 7 { runRecord = f[6].string }
     }
 }

@@ -228,6 +228,32 @@ import Testing
         #expect(try h.registriesHolding(id) == ["canceled:default"])
     }
 
+    /// The worker hands back the run record its fetch returned, so the common finish skips
+    /// reading it; without it the script reads the record itself. Both paths end the same way,
+    /// and a second finish of the same run is stale on either.
+    @Test(arguments: [true, false])
+    func finishWithOrWithoutTheRunRecordEndsTheSame(handBack: Bool) throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("plain") { $0.resultTTL = .seconds(60) }
+        let t = QueueHarness.now
+        let run = try #require(try h.fetch(now: t, worker: "host-b:9"))
+        let done = try h.finish(id, lease: run.lease, outcome: "finished", payload: "7", now: t + 5, handBackRun: handBack)
+        #expect(done.status == "finished")
+        let job = try h.job(id)
+        #expect(job.state == .finished)
+        #expect(job.resultJSON == "7")
+        #expect(job.startedAt == t && job.endedAt == t + 5)
+        #expect(job.worker == "host-b:9")
+        #expect(try h.pttl(id) == -2)
+        #expect(try h.score(h.keys.started("default"), id) == nil)
+        #expect(try h.stat("default", "finished") == 1)
+
+        let before = try h.store.job(id)
+        #expect(try h.finish(id, lease: run.lease, outcome: "finished", payload: "8", handBackRun: handBack).status == "stale")
+        #expect(try h.store.job(id) == before)
+        #expect(try h.stat("default", "finished") == 1)
+    }
+
     @Test func finishWithAStaleLeaseChangesNothing() throws {
         let h = try QueueHarness()
         let id = try h.enqueue("contended")

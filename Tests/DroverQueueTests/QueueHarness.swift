@@ -17,9 +17,9 @@ struct Fetched: Equatable {
     var args: String
 
     /// Accepts {id, queue, lease, attempt, doc, name, max_attempts, args} and the shorter
-    /// {id, queue, lease, attempt, doc, max_attempts} whose doc carries the name and arguments.
+    /// {id, queue, lease, attempt, doc, max_attempts[, run]} whose doc carries the name and arguments.
     init(_ value: RedisValue) throws {
-        guard let a = value.array, a.count == 8 || a.count == 6, let id = a[0].string, let queue = a[1].string,
+        guard let a = value.array, a.count == 8 || a.count == 6 || a.count == 7, let id = a[0].string, let queue = a[1].string,
               let lease = a[2].int, let attempt = a[3].int, let doc = a[4].string
         else { throw TestFixtureError("unexpected fetch reply \(String(describing: value).prefix(300))") }
         self.id = JobID(id)
@@ -55,6 +55,15 @@ final class QueueHarness {
     let client: RedisClient
     let store: JobStore
     private var madeQueues = 0
+    /// Run records handed out by fetches, by "id lease": `finish` hands them back the way the
+    /// worker does, so the fast finish path is the one tested (and its fence with it).
+    private var runs: [String: String] = [:]
+
+    private func remember(_ value: RedisValue) {
+        if let a = value.array, a.count == 7, let id = a[0].string, let lease = a[2].int, let run = a[6].string {
+            runs["\(id) \(lease)"] = run
+        }
+    }
 
     init(prefix: String = "drover") throws {
         server = try RedisServer()
@@ -117,13 +126,15 @@ final class QueueHarness {
     func fetch(_ queues: [String] = ["default"], now: Int64 = QueueHarness.now, leaseMs: Int64 = 30_000,
                worker: String = "host-a:100") throws -> Fetched? {
         let reply = try eval(QueueScripts.fetch, [String(now), String(leaseMs), worker, String(queues.count)] + queues)
+        remember(reply)
         return reply.isNull ? nil : try Fetched(reply)
     }
 
     func finish(_ id: JobID, lease: Int, outcome: String, payload: String = "null", retryAt: Int64 = 0,
                 now: Int64 = QueueHarness.now, next: [String]? = nil, leaseMs: Int64 = 30_000,
-                worker: String = "host-a:100") throws -> (status: String, next: Fetched?) {
-        var args = [id.rawValue, String(lease), String(now), outcome, payload, String(retryAt)]
+                worker: String = "host-a:100", handBackRun: Bool = true) throws -> (status: String, next: Fetched?) {
+        let run = handBackRun ? runs["\(id.rawValue) \(lease)"] ?? "" : ""
+        var args = [id.rawValue, String(lease), String(now), outcome, payload, String(retryAt), run]
         if let next {
             args += ["1", String(leaseMs), worker, String(next.count)] + next
         } else {
@@ -133,6 +144,7 @@ final class QueueHarness {
         guard let a = reply.array, a.count == 2, let status = a[0].string else {
             throw TestFixtureError("unexpected finish reply \(reply)")
         }
+        remember(a[1])
         return (status, a[1].isNull ? nil : try Fetched(a[1]))
     }
 

@@ -39,8 +39,16 @@ local function signal(q, count)
   end
 end
 
+-- Counts are passed to Redis as strings: Lua turns a number into text through printf's "%.14g",
+-- which costs about 0.6 µs here, a noticeable part of a job's hot path.
 local function stat(q, field, n)
+  if n == 1 then n = '1' end
   redis.call('HINCRBY', P .. 'stats:' .. q, field, n)
+end
+
+-- An integer as text without the float formatting of `..` and of `redis.call` arguments.
+local function int(n)
+  return string.format('%d', n)
 end
 
 -- Push ids onto priority level `pri` of queue q (front = LPUSH, for a job taken once before).
@@ -180,7 +188,7 @@ end
 -- Records are read with one HMGET: promotion of many jobs due at once is a headline figure.
 local function promote(q, now, limit)
   local sched = P .. 'scheduled:' .. q
-  local due = redis.call('ZRANGEBYSCORE', sched, '-inf', now, 'LIMIT', 0, limit or 1000)
+  local due = redis.call('ZRANGEBYSCORE', sched, '-inf', int(now), 'LIMIT', 0, limit or 1000)
   if #due == 0 then return 0 end
   local records = redis.call('HMGET', P .. 'jobs', unpack(due))
   local levels = {}
@@ -270,14 +278,17 @@ local function fetch(now, lease_ms, worker, queues)
           local rttl = string.match(rec, '^%S+ %S+ %S+ (%S+)')
           local unique = '0'
           if string.find(rec, '"unique_key"', 1, true) then unique = '1' end
-          redis.call('HSET', P .. 'running', id, '1 ' .. q .. ' ' .. rttl .. ' ' .. unique .. ' ' .. now .. ' ' .. worker)
-          redis.call('ZADD', P .. 'started:' .. q, now + lease_ms, id)
-          return {id, q, 1, 1, rec, false}
+          local run = '1 ' .. q .. ' ' .. rttl .. ' ' .. unique .. ' ' .. int(now) .. ' ' .. worker
+          redis.call('HSET', P .. 'running', id, run)
+          redis.call('ZADD', P .. 'started:' .. q, int(now + lease_ms), id)
+          -- The run record goes back too: its finish hands it in, so the common finish needs
+          -- no read of it (see `finish`).
+          return {id, q, 1, 1, rec, false, run}
         elseif redis.call('EXISTS', key) == 1 then
           local lease = redis.call('HINCRBY', key, 'lease', 1)
           local attempt = redis.call('HINCRBY', key, 'attempt', 1)
-          redis.call('HSET', key, 'state', 'started', 'started_at', now, 'worker', worker)
-          redis.call('ZADD', P .. 'started:' .. q, now + lease_ms, id)
+          redis.call('HSET', key, 'state', 'started', 'started_at', int(now), 'worker', worker)
+          redis.call('ZADD', P .. 'started:' .. q, int(now + lease_ms), id)
           -- Chain the wake-up: another idle worker may take the next job now.
           if redis.call('LLEN', P .. 'signal:' .. q) == 0 and redis.call('LLEN', list) > 0 then
             redis.call('LPUSH', P .. 'signal:' .. q, '1')

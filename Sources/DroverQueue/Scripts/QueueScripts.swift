@@ -80,6 +80,7 @@ return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
     /// Ends a run and, in the same round trip, fetches the next job, so a busy worker costs one
     /// round trip per job.
     /// ARGV: id, lease, now, outcome (finished|failed|retry|canceled), payload, retry_at,
+    ///       run (the run record its fetch returned, or ''),
     ///       then fetch: 0|1, lease_ms, worker, n, queues….
     /// Returns {status, next job or false}: status is the outcome written, or `stale` when the
     /// lease was taken over (a late finisher must not overwrite the new run: fencing).
@@ -87,27 +88,42 @@ return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
 local id, lease, now, outcome = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local key = P .. 'job:' .. id
 local status = nil
-local run = redis.call('HGET', P .. 'running', id)
+-- The common case, a plain first run that succeeded, stays in the fast home: a few field
+-- writes, no new key, and no read of its run record, which the worker hands back. A `running`
+-- field exists only for a job's first run (lease 1): any recovery or cancel moves the job to
+-- its hash home and deletes the field. So deleting it is the fence: it succeeds only while this
+-- run still owns the job; otherwise the general path below decides.
+local function finish_plain(q, rttl, started, worker)
+  redis.call('ZREM', P .. 'started:' .. q, id)
+  stat(q, 'finished', 1)
+  rttl = tonumber(rttl)
+  if rttl <= 0 then
+    redis.call('HDEL', P .. 'jobs', id)
+  else
+    local registry = P .. 'finished:' .. q
+    redis.call('HSET', P .. 'done', id, ARGV[3] .. ' ' .. started .. ' ' .. worker .. ' ' .. ARGV[5])
+    redis.call('ZADD', registry, ARGV[3], id)
+    if now % 16 == 0 then trim(registry, now, rttl) end
+  end
+  return 'finished'
+end
+local given = ARGV[7]
+if given ~= '' and outcome == 'finished' and lease == 1 then
+  local q, rttl, unique, started, worker = string.match(given, '^1 (%S+) (%S+) (%d) (%S+) (%S+)$')
+  if unique == '0' and redis.call('HDEL', P .. 'running', id) == 1 then
+    status = finish_plain(q, rttl, started, worker)
+  end
+end
+local run = nil
+if not status then run = redis.call('HGET', P .. 'running', id) end
 if run then
   local run_lease, q, rttl, unique, started, worker = string.match(run, '^(%d+) (%S+) (%S+) (%d) (%S+) (%S+)')
   if tonumber(run_lease) ~= lease then
     status = 'stale'
     stat(q, 'stale', 1)
   elseif outcome == 'finished' and unique == '0' then
-    -- The common case stays in the fast home: a few field writes, no new key.
     redis.call('HDEL', P .. 'running', id)
-    redis.call('ZREM', P .. 'started:' .. q, id)
-    stat(q, 'finished', 1)
-    rttl = tonumber(rttl)
-    if rttl <= 0 then
-      redis.call('HDEL', P .. 'jobs', id)
-    else
-      local registry = P .. 'finished:' .. q
-      redis.call('HSET', P .. 'done', id, now .. ' ' .. started .. ' ' .. worker .. ' ' .. ARGV[5])
-      redis.call('ZADD', registry, now, id)
-      if now % 16 == 0 then trim(registry, now, rttl) end
-    end
-    status = 'finished'
+    status = finish_plain(q, rttl, started, worker)
   else
     materialize(id)
   end
@@ -125,10 +141,10 @@ else
   status = outcome
 end
 local next = false
-if ARGV[7] == '1' then
+if ARGV[8] == '1' then
   local queues = {}
-  for i = 1, tonumber(ARGV[10]) do queues[i] = ARGV[10 + i] end
-  next = fetch(now, tonumber(ARGV[8]), ARGV[9], queues)
+  for i = 1, tonumber(ARGV[11]) do queues[i] = ARGV[11 + i] end
+  next = fetch(now, tonumber(ARGV[9]), ARGV[10], queues)
 end
 return {status, next}
 """#)
