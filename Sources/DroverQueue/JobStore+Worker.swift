@@ -18,8 +18,9 @@ public struct FetchedJob: Sendable {
     /// When the job became due (enqueued, or its delay ended; ms since the epoch), for the wait
     /// it had; known for a first run only (its record comes whole).
     public var dueAt: Int64?
-    /// The run record the fetch wrote (a first run only), handed back by `finish` so the common
-    /// finish needs no read of it.
+    /// What the fetch returned to name this run (its start time and worker), handed back by
+    /// `finish`: a lease number alone cannot tell this run from a run of a later job that reused
+    /// the id.
     var runRecord: String?
 
     /// Creates a fetched job (the store makes these from a fetch reply).

@@ -161,16 +161,29 @@ public final class Worker {
 
     /// Writes an outcome, retrying through Redis outages: a repeated finish is harmless, because
     /// the script is fenced by the run's lease (a second write finds the run already ended).
+    ///
+    /// Only the first try takes the next job in the same call. A call whose reply was lost may
+    /// have run, and then it took a job under this worker's name; a retry that took another one
+    /// would leave the first held by nobody until its lease ran out. So a retry only writes the
+    /// outcome, and the loop fetches afresh (a job a lost reply took is recovered at lease
+    /// expiry, like any lost run).
     private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> FetchedJob? {
+        var retry = false
         while true {
             do {
-                let (written, next) = try store.finish(job, outcome, next: fetchNext ? spec : nil)
+                let (written, next) = try store.finish(job, outcome, next: fetchNext && !retry ? spec : nil)
                 if !written {
-                    logger.warning("outcome discarded: the lease was taken over (the job ran again elsewhere)",
-                                   metadata: ["job_id": "\(job.id)"])
+                    if retry {
+                        logger.info("outcome already written by the call whose reply was lost, or the lease was taken over",
+                                    metadata: ["job_id": "\(job.id)"])
+                    } else {
+                        logger.warning("outcome discarded: the lease was taken over (the job ran again elsewhere)",
+                                       metadata: ["job_id": "\(job.id)"])
+                    }
                 }
                 return next
             } catch {
+                retry = true
                 waitForRedis(error)
             }
         }

@@ -237,7 +237,8 @@ import Testing
         let id = try h.enqueue("plain") { $0.resultTTL = .seconds(60) }
         let t = QueueHarness.now
         let run = try #require(try h.fetch(now: t, worker: "host-b:9"))
-        let done = try h.finish(id, lease: run.lease, outcome: "finished", payload: "7", now: t + 5, handBackRun: handBack)
+        let done = try h.finish(id, lease: run.lease, outcome: "finished", payload: "7", now: t + 5, worker: "host-b:9",
+                                handBackRun: handBack)
         #expect(done.status == "finished")
         let job = try h.job(id)
         #expect(job.state == .finished)
@@ -249,7 +250,8 @@ import Testing
         #expect(try h.stat("default", "finished") == 1)
 
         let before = try h.store.job(id)
-        #expect(try h.finish(id, lease: run.lease, outcome: "finished", payload: "8", handBackRun: handBack).status == "stale")
+        #expect(try h.finish(id, lease: run.lease, outcome: "finished", payload: "8", worker: "host-b:9",
+                             handBackRun: handBack).status == "stale")
         #expect(try h.store.job(id) == before)
         #expect(try h.stat("default", "finished") == 1)
     }

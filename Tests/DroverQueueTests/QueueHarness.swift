@@ -55,13 +55,13 @@ final class QueueHarness {
     let client: RedisClient
     let store: JobStore
     private var madeQueues = 0
-    /// Run records handed out by fetches, by "id lease": `finish` hands them back the way the
-    /// worker does, so the fast finish path is the one tested (and its fence with it).
+    /// What fetches returned to name their runs, by "id lease worker": `finish` (by the same
+    /// worker) hands it back the way the worker does, so the run-identity fence is tested too.
     private var runs: [String: String] = [:]
 
-    private func remember(_ value: RedisValue) {
+    private func remember(_ value: RedisValue, worker: String) {
         if let a = value.array, a.count == 7, let id = a[0].string, let lease = a[2].int, let run = a[6].string {
-            runs["\(id) \(lease)"] = run
+            runs["\(id) \(lease) \(worker)"] = run
         }
     }
 
@@ -126,14 +126,14 @@ final class QueueHarness {
     func fetch(_ queues: [String] = ["default"], now: Int64 = QueueHarness.now, leaseMs: Int64 = 30_000,
                worker: String = "host-a:100") throws -> Fetched? {
         let reply = try eval(QueueScripts.fetch, [String(now), String(leaseMs), worker, String(queues.count)] + queues)
-        remember(reply)
+        remember(reply, worker: worker)
         return reply.isNull ? nil : try Fetched(reply)
     }
 
     func finish(_ id: JobID, lease: Int, outcome: String, payload: String = "null", retryAt: Int64 = 0,
                 now: Int64 = QueueHarness.now, next: [String]? = nil, leaseMs: Int64 = 30_000,
                 worker: String = "host-a:100", handBackRun: Bool = true) throws -> (status: String, next: Fetched?) {
-        let run = handBackRun ? runs["\(id.rawValue) \(lease)"] ?? "" : ""
+        let run = handBackRun ? runs["\(id.rawValue) \(lease) \(worker)"] ?? "" : ""
         var args = [id.rawValue, String(lease), String(now), outcome, payload, String(retryAt), run]
         if let next {
             args += ["1", String(leaseMs), worker, String(next.count)] + next
@@ -144,7 +144,7 @@ final class QueueHarness {
         guard let a = reply.array, a.count == 2, let status = a[0].string else {
             throw TestFixtureError("unexpected finish reply \(reply)")
         }
-        remember(a[1])
+        remember(a[1], worker: worker)
         return (status, a[1].isNull ? nil : try Fetched(a[1]))
     }
 

@@ -86,8 +86,27 @@ local function drop(registry, ids)
   redis.call('ZREM', registry, unpack(ids))
 end
 
+-- Candidates are ids that ended more than `ttl` (the TTL of the job ending now) ago; each goes
+-- only once its own time is up, since jobs of one queue may have different TTLs: a finished
+-- plain run by the result TTL in its record, a job in its hash home once the hash has expired.
 local function trim(registry, now, ttl)
-  drop(registry, redis.call('ZRANGEBYSCORE', registry, '-inf', '(' .. (now - ttl), 'LIMIT', 0, 500))
+  local entries = redis.call('ZRANGEBYSCORE', registry, '-inf', '(' .. int(now - ttl), 'WITHSCORES', 'LIMIT', 0, 200)
+  if #entries > 0 then
+    local ids = {}
+    for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
+    local records = redis.call('HMGET', P .. 'jobs', unpack(ids))
+    local gone = {}
+    for i, id in ipairs(ids) do
+      local rec = records[i]
+      if rec then
+        local own = tonumber(string.match(rec, '^%S+ %S+ %S+ (%S+)')) or 0
+        if tonumber(entries[2 * i]) + own <= now then gone[#gone + 1] = id end
+      elseif redis.call('EXISTS', P .. 'job:' .. id) == 0 then
+        gone[#gone + 1] = id
+      end
+    end
+    drop(registry, gone)
+  end
   local excess = redis.call('ZCARD', registry) - REGISTRY_CAP
   if excess > 0 then drop(registry, redis.call('ZRANGE', registry, 0, math.min(excess, 500) - 1)) end
 end
@@ -255,7 +274,8 @@ local function settle(id, q, now, outcome, payload, retry_at)
 end
 
 -- Take the next job from the first non-empty queue, in order, under a lease.
--- Returns {id, queue, lease, attempt, doc or record, max_attempts or false} or false.
+-- Returns {id, queue, lease, attempt, doc or record, max_attempts or false, run} or false, where
+-- run names the run for `finish`: the run record of a first run, `STARTED_AT WORKER` otherwise.
 local function fetch(now, lease_ms, worker, queues)
   for _, q in ipairs(queues) do
     -- Promoting due scheduled jobs costs a call; a busy worker does it on one fetch in 8
@@ -294,7 +314,7 @@ local function fetch(now, lease_ms, worker, queues)
             redis.call('LPUSH', P .. 'signal:' .. q, '1')
           end
           local f = redis.call('HMGET', key, 'doc', 'max_attempts')
-          return {id, q, lease, attempt, f[1], f[2]}
+          return {id, q, lease, attempt, f[1], f[2], int(now) .. ' ' .. worker}
         end
       end
     end

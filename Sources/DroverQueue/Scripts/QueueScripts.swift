@@ -80,7 +80,7 @@ return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
     /// Ends a run and, in the same round trip, fetches the next job, so a busy worker costs one
     /// round trip per job.
     /// ARGV: id, lease, now, outcome (finished|failed|retry|canceled), payload, retry_at,
-    ///       run (the run record its fetch returned, or ''),
+    ///       run (what its fetch returned to name the run, or '': see `fetch`),
     ///       then fetch: 0|1, lease_ms, worker, n, queues….
     /// Returns {status, next job or false}: status is the outcome written, or `stale` when the
     /// lease was taken over (a late finisher must not overwrite the new run: fencing).
@@ -88,51 +88,46 @@ return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
 local id, lease, now, outcome = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local key = P .. 'job:' .. id
 local status = nil
--- The common case, a plain first run that succeeded, stays in the fast home: a few field
--- writes, no new key, and no read of its run record, which the worker hands back. A `running`
--- field exists only for a job's first run (lease 1): any recovery or cancel moves the job to
--- its hash home and deletes the field. So deleting it is the fence: it succeeds only while this
--- run still owns the job; otherwise the general path below decides.
-local function finish_plain(q, rttl, started, worker)
-  redis.call('ZREM', P .. 'started:' .. q, id)
-  stat(q, 'finished', 1)
-  rttl = tonumber(rttl)
-  if rttl <= 0 then
-    redis.call('HDEL', P .. 'jobs', id)
-  else
-    local registry = P .. 'finished:' .. q
-    redis.call('HSET', P .. 'done', id, ARGV[3] .. ' ' .. started .. ' ' .. worker .. ' ' .. ARGV[5])
-    redis.call('ZADD', registry, ARGV[3], id)
-    if now % 16 == 0 then trim(registry, now, rttl) end
-  end
-  return 'finished'
-end
-local given = ARGV[7]
-if given ~= '' and outcome == 'finished' and lease == 1 then
-  local q, rttl, unique, started, worker = string.match(given, '^1 (%S+) (%S+) (%d) (%S+) (%S+)$')
-  if unique == '0' and redis.call('HDEL', P .. 'running', id) == 1 then
-    status = finish_plain(q, rttl, started, worker)
-  end
-end
-local run = nil
-if not status then run = redis.call('HGET', P .. 'running', id) end
+local run = redis.call('HGET', P .. 'running', id)
 if run then
   local run_lease, q, rttl, unique, started, worker = string.match(run, '^(%d+) (%S+) (%S+) (%d) (%S+) (%S+)')
-  if tonumber(run_lease) ~= lease then
+  -- A first run's lease is always 1, so the lease alone cannot tell this run from the first run
+  -- of a later job that reused the id (a caller-chosen id, after the old job was deleted). The
+  -- run record can: the worker hands back the one its fetch returned (worker name and start
+  -- time in it), and a different record means another run owns the job.
+  if tonumber(run_lease) ~= lease or (ARGV[7] ~= '' and ARGV[7] ~= run) then
     status = 'stale'
     stat(q, 'stale', 1)
   elseif outcome == 'finished' and unique == '0' then
+    -- The common case stays in the fast home: a few field writes, no new key.
     redis.call('HDEL', P .. 'running', id)
-    status = finish_plain(q, rttl, started, worker)
+    redis.call('ZREM', P .. 'started:' .. q, id)
+    stat(q, 'finished', 1)
+    rttl = tonumber(rttl)
+    if rttl <= 0 then
+      redis.call('HDEL', P .. 'jobs', id)
+    else
+      local registry = P .. 'finished:' .. q
+      redis.call('HSET', P .. 'done', id, ARGV[3] .. ' ' .. started .. ' ' .. worker .. ' ' .. ARGV[5])
+      redis.call('ZADD', registry, ARGV[3], id)
+      if now % 16 == 0 then trim(registry, now, rttl) end
+    end
+    status = 'finished'
   else
     materialize(id)
   end
 end
 local f = {}
-if not status then f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel') end
+if not status then f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'started_at', 'worker') end
+-- The run this worker holds, by start time and worker: from a first run's record (the job may
+-- have moved to its hash home since, by a cancel request or progress) or as fetched.
+local held_start, held_worker = string.match(ARGV[7], '^%d+ %S+ %S+ %d (%S+) (%S+)$')
+if not held_start then held_start, held_worker = string.match(ARGV[7], '^(%S+) (%S+)$') end
 if status then
   -- written above
-elseif f[2] ~= 'started' or tonumber(f[1]) ~= lease then
+elseif f[2] ~= 'started' or tonumber(f[1]) ~= lease
+    or (held_start and (held_start ~= f[5] or held_worker ~= f[6])) then
+  -- Another run owns the job: a newer lease, or a run of a later job that reused this id.
   status = 'stale'
   if f[3] then stat(f[3], 'stale', 1) end
 else
@@ -229,6 +224,9 @@ local id, now = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'job:' .. id
 if not materialize(id) then return 'missing' end
 local f = redis.call('HMGET', key, 'state', 'queue')
+-- A finished plain run whose result TTL has passed (the sweep has not dropped it yet) expires
+-- the moment it is materialized.
+if not f[1] then return 'missing' end
 local q = f[2]
 if f[1] == 'queued' or f[1] == 'scheduled' then
   if redis.call('ZREM', P .. 'scheduled:' .. q, id) == 0 then unqueue(q, id) end

@@ -1,0 +1,94 @@
+import DroverCore
+@testable import DroverQueue
+import DroverTestSupport
+import Testing
+
+/// Fencing across jobs that reuse an id, retention with several TTLs in one queue, and a cancel
+/// racing retention (found in review; each of these once went wrong).
+@Suite struct ReusedIDAndRetentionTests {
+    /// A worker that stalled past its lease finishes long after its job was recovered, run
+    /// elsewhere and deleted, and a new job was enqueued with the same caller-chosen id, whose
+    /// current run has the same lease number as the stalled one: a first run in the fast home
+    /// (lease 1), or a second run in the job's own hash (lease 2). The late finish must not end
+    /// the new job's run.
+    @Test(arguments: [1, 2])
+    func aLateFinisherOfAnEarlierJobWithTheSameIDIsStale(runs: Int) throws {
+        let h = try QueueHarness()
+        let id = JobID("report-42")
+        let t = QueueHarness.now
+        try h.enqueue("old") { $0.id = id; $0.resultTTL = .zero }
+        if runs == 2 {
+            let first = try #require(try h.fetch(now: t, worker: "host-z:9"))
+            #expect(try h.recover(id, lease: first.lease, now: t + 1) == "queued")
+        }
+        let stalled = try #require(try h.fetch(now: t + 2, leaseMs: 1_000, worker: "host-a:1"))
+        #expect(stalled.lease == runs)
+        #expect(try h.recoverExpired(now: t + 2_000) == [id])
+        let rerun = try #require(try h.fetch(now: t + 2_001, worker: "host-b:2"))
+        #expect(try h.finish(id, lease: rerun.lease, outcome: "finished", now: t + 2_002, worker: "host-b:2").status == "finished")
+        #expect(try h.store.job(id) == nil)
+
+        try h.enqueue("new", args: #"{"v":2}"#) { $0.id = id; $0.resultTTL = .seconds(500) }
+        var current = try #require(try h.fetch(now: t + 3_000, worker: "host-c:3"))
+        if runs == 2 {
+            #expect(try h.recover(id, lease: current.lease, now: t + 3_001) == "queued")
+            current = try #require(try h.fetch(now: t + 3_002, worker: "host-c:3"))
+        }
+        #expect(current.lease == stalled.lease)
+
+        let late = try h.finish(id, lease: stalled.lease, outcome: "finished", payload: #""stale""#, now: t + 4_000,
+                                worker: "host-a:1")
+        #expect(late.status == "stale")
+        let job = try h.job(id)
+        #expect(job.state == .started)
+        #expect(job.worker == "host-c:3")
+        #expect(try h.score(h.keys.started("default"), id) != nil)
+
+        // The new job's own run still ends it, with its result.
+        #expect(try h.finish(id, lease: current.lease, outcome: "finished", payload: "2", now: t + 5_000,
+                             worker: "host-c:3").status == "finished")
+        #expect(try h.job(id).resultJSON == "2")
+    }
+
+    /// Jobs with different result TTLs in one queue: the hot path's trim must drop only jobs
+    /// whose own TTL has passed, not every job older than the TTL of the job finishing now.
+    @Test func trimKeepsJobsWhoseOwnTTLIsLonger() throws {
+        let h = try QueueHarness()
+        let long = try h.enqueue("long") { $0.resultTTL = .hours(24) }
+        let t = (QueueHarness.now / 16) * 16
+        let fl = try #require(try h.fetch(now: t))
+        #expect(try h.finish(long, lease: fl.lease, outcome: "finished", now: t).status == "finished")
+        let short = try h.enqueue("short") { $0.resultTTL = .seconds(1) }
+        let fs = try #require(try h.fetch(now: t + 32_000))
+        // `now % 16 == 0`: this finish trims the registry, by the short job's 1 s.
+        #expect(try h.finish(short, lease: fs.lease, outcome: "finished", now: t + 32_000).status == "finished")
+        #expect(try h.job(long).state == .finished)
+        #expect(try Set(h.store.ids(in: "finished", queue: "default")) == [long, short])
+
+        // The same for failed jobs, which live in their own hashes with the failure TTL.
+        let keep = try h.enqueue("keep") { $0.failureTTL = .hours(24 * 30); $0.maxAttempts = 1 }
+        let fk = try #require(try h.fetch(now: t + 40_000))
+        _ = try h.finish(keep, lease: fk.lease, outcome: "failed", payload: QueueHarness.boom, now: t + 40_000)
+        let brief = try h.enqueue("brief") { $0.failureTTL = .seconds(60); $0.maxAttempts = 1 }
+        let fb = try #require(try h.fetch(now: t + 160_000))
+        _ = try h.finish(brief, lease: fb.lease, outcome: "failed", payload: QueueHarness.boom, now: t + 160_000)
+        #expect(try Set(h.store.ids(in: "failed", queue: "default")) == [keep, brief])
+    }
+
+    /// A finished plain run whose result TTL has passed, which the sweep has not dropped yet:
+    /// cancelling it answers "not found", not a script error.
+    @Test func cancelOfAFinishedJobPastItsTTLIsMissing() throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("gone-soon") { $0.resultTTL = .seconds(1) }
+        let t = QueueHarness.now - 10_000
+        let run = try #require(try h.fetch(now: t))
+        #expect(try h.finish(id, lease: run.lease, outcome: "finished", now: t + 1).status == "finished")
+        do {
+            _ = try h.store.cancel(id)
+            Issue.record("cancel of an expired job succeeded")
+        } catch {
+            #expect(error.code == .notFound)
+        }
+        #expect(try h.store.job(id) == nil)
+    }
+}
