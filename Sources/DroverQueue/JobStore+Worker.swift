@@ -127,6 +127,19 @@ extension JobStore {
         return (written, reply.count > 1 ? FetchedJob(reply[1]) : nil)
     }
 
+    /// Gives back a job fetched but never started (a stop came first): to the front of its
+    /// queue, no attempt counted.
+    /// - Returns: false when the run was no longer this worker's (nothing changed).
+    @discardableResult
+    public func release(_ job: FetchedJob) throws(QueueError) -> Bool {
+        var args = RedisCommand()
+        args.append(job.id.rawValue)
+        args.append(job.lease)
+        args.append(job.runRecord ?? "")
+        args.append(String(Timestamp.nowMilliseconds()))
+        return try run(QueueScripts.release, args).string == "released"
+    }
+
     /// Renews a run's lease.
     /// - Returns: `.held`, `.cancelRequested`, or `.lost` (fenced off).
     public func renew(_ job: FetchedJob, leaseMilliseconds: Int64) throws(QueueError) -> LeaseStatus {

@@ -108,15 +108,25 @@ extension Supervisor {
     /// once, since retiring children do not count toward a pool's size).
     func reload() {
         guard phase == .running else { return }
+        // RELOADING=1 … READY=1 only around a reload of a ready service: before the first READY,
+        // or while an earlier reload is still bringing children up (readySent is false then), a
+        // READY=1 here would tell systemd the service is ready when it is not.
+        let announce = readySent
         // MONOTONIC_USEC: systemd 253's Type=notify-reload wants it with RELOADING=1; older
         // managers ignore it (sd_notify(3)).
-        notifier.send("RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.now().nanoseconds / 1000)")
+        if announce { notifier.send("RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.now().nanoseconds / 1000)") }
         let fresh: DroverConfig
         do {
             fresh = try options.reload()
+            // The Redis settings are the master's own connection and every child's, the prefix
+            // its records live under: they change only with a restart, not half-way on a HUP.
+            if fresh.redis != config.redis {
+                throw ReloadRefusal(message: "the redis section (url, password_file or prefix) changed; it takes effect only on a restart")
+            }
         } catch {
-            logger.error("HUP: the new config is invalid; keeping the running one.\n\(error)")
-            notifier.send("READY=1", "STATUS=reload rejected: invalid config; \(statusLine)")
+            logger.error("HUP: the new config is not applied; keeping the running one.\n\(error)")
+            let status = "STATUS=reload rejected: \(error is ReloadRefusal ? "redis settings changed (restart needed)" : "invalid config"); \(statusLine)"
+            if announce { notifier.send("READY=1", status) } else { notifier.send(status) }
             return
         }
         config = fresh
@@ -133,4 +143,10 @@ extension Supervisor {
         reloading = true
         readySent = false
     }
+}
+
+/// A new config that parses but cannot be applied by a reload.
+struct ReloadRefusal: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -173,11 +173,15 @@ public final class Supervisor {
         if phase == .running {
             for instant in spawnNotBefore.values where instant > now { consider(instant) }
         }
-        consider(nextWatchdog)
         consider(nextRedisCheck)
         consider(nextHealthCheck)
         if redisState == .ok { consider(nextPublish) }
-        if statusLine != lastStatus { consider(nextStatus) }
+        // `notifySystemd` moves these two forward only while running: during a stop they would
+        // stay in the past and turn this loop into a busy spin.
+        if phase == .running {
+            consider(nextWatchdog)
+            if statusLine != lastStatus { consider(nextStatus) }
+        }
         return wake
     }
 

@@ -127,7 +127,12 @@ public final class Worker {
     private func serve(_ executor: InlineExecutor) async -> Exit {
         var next: FetchedJob?
         while true {
-            if stopFlag.load(ordering: .relaxed) { return .stopped }
+            if stopFlag.load(ordering: .relaxed) {
+                // The finish before the stop may have taken the next job already: it has not
+                // started, so it goes back to its queue rather than waiting out its lease.
+                if let job = next { releaseUnstarted(job) }
+                return .stopped
+            }
             if next == nil {
                 do {
                     next = try store.fetch(spec)
@@ -186,6 +191,17 @@ public final class Worker {
                 retry = true
                 waitForRedis(error)
             }
+        }
+    }
+
+    /// Puts a fetched job that will not run here back in its queue; when Redis cannot be
+    /// reached, the job's lease runs out and any Drover recovers it.
+    private func releaseUnstarted(_ job: FetchedJob) {
+        do {
+            try store.release(job)
+        } catch {
+            logger.warning("could not give back job \(job.id), fetched before the stop: \(error); it is recovered when its lease expires",
+                           metadata: ["job_id": "\(job.id)"])
         }
     }
 

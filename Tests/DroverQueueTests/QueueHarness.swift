@@ -59,6 +59,11 @@ final class QueueHarness {
     /// worker) hands it back the way the worker does, so the run-identity fence is tested too.
     private var runs: [String: String] = [:]
 
+    /// What a fetch by `worker` returned to name the run `id` / `lease`.
+    func heldRun(_ id: JobID, lease: Int, worker: String) -> String? {
+        runs["\(id.rawValue) \(lease) \(worker)"]
+    }
+
     private func remember(_ value: RedisValue, worker: String) {
         if let a = value.array, a.count == 7, let id = a[0].string, let lease = a[2].int, let run = a[6].string {
             runs["\(id) \(lease) \(worker)"] = run

@@ -20,6 +20,27 @@ struct SupervisorSignalTests {
         #expect(try harness.store.job(id)?.state == .queued)
     }
 
+    /// TERM while children run through a backlog: a child's last finish may already have taken
+    /// its next job; that job goes back to the queue, not left `started` until its lease expires.
+    @Test func termWhileBusyLeavesNoJobTakenButNotRun() throws {
+        let harness = try SupervisorHarness()
+        // Info logs: a debug line per job would fill the output pipe this test does not read.
+        let master = try harness.start(["--concurrency", "2", "--log-level", "info"])
+        try harness.notify.await("READY=1")
+        let ids = try harness.store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop"), count: 1_000)).map(\.id)
+        _ = try harness.waitFor(ids[0], "finished") { $0.state == .finished }
+        master.send(.term)
+        #expect(master.waitForExit() == .exited(0))
+        harness.master = nil
+        let counts = try #require(try harness.store.info().first { $0.name == "default" })
+        #expect(counts.started == 0, "\(counts)")
+        #expect(counts.queued + counts.finished == ids.count, "\(counts)")
+        for id in ids.prefix(200) {
+            let job = try #require(try harness.store.job(id))
+            #expect(job.state == .finished || (job.state == .queued && job.attempt == 0), "\(id): \(job.state) attempt \(job.attempt)")
+        }
+    }
+
     @Test func hupAppliesANewPoolSizeAndRejectsABrokenFile() throws {
         let harness = try SupervisorHarness()
         let config = try harness.configFile("pools:\n  - { name: p, queues: [default], concurrency: 1 }\n")

@@ -273,6 +273,15 @@ local function settle(id, q, now, outcome, payload, retry_at)
   trim(registry, now, ttl)
 end
 
+-- The run a worker says it holds (what its fetch returned), as its start time and worker:
+-- from a first run's record (the job may have moved to its hash home since, by a cancel
+-- request or progress) or from `STARTED_AT WORKER`. Nil when none was given.
+local function held_run(given)
+  local start, worker = string.match(given, '^%d+ %S+ %S+ %d (%S+) (%S+)$')
+  if not start then start, worker = string.match(given, '^(%S+) (%S+)$') end
+  return start, worker
+end
+
 -- Take the next job from the first non-empty queue, in order, under a lease.
 -- Returns {id, queue, lease, attempt, doc or record, max_attempts or false, run} or false, where
 -- run names the run for `finish`: the run record of a first run, `STARTED_AT WORKER` otherwise.

@@ -119,10 +119,7 @@ if run then
 end
 local f = {}
 if not status then f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'started_at', 'worker') end
--- The run this worker holds, by start time and worker: from a first run's record (the job may
--- have moved to its hash home since, by a cancel request or progress) or as fetched.
-local held_start, held_worker = string.match(ARGV[7], '^%d+ %S+ %S+ %d (%S+) (%S+)$')
-if not held_start then held_start, held_worker = string.match(ARGV[7], '^(%S+) (%S+)$') end
+local held_start, held_worker = held_run(ARGV[7])
 if status then
   -- written above
 elseif f[2] ~= 'started' or tonumber(f[1]) ~= lease
@@ -142,6 +139,36 @@ if ARGV[8] == '1' then
   next = fetch(now, tonumber(ARGV[9]), ARGV[10], queues)
 end
 return {status, next}
+"""#)
+
+    /// Gives back a job that was fetched but never started (a stop came between the fetch that
+    /// took it, chained to the previous job's finish, and its start): to the front of its
+    /// priority level, as if it had not been taken, so no attempt is counted.
+    /// ARGV: id, lease, run (as `finish`), now. Returns `released` or `stale`.
+    static let release = script("release", #"""
+local id, lease, given = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local key = P .. 'job:' .. id
+local run = redis.call('HGET', P .. 'running', id)
+if run then
+  local q = string.match(run, '^%d+ (%S+) ')
+  if lease ~= 1 or (given ~= '' and given ~= run) then return 'stale' end
+  -- A first run: the job goes back to its fast home untouched.
+  redis.call('HDEL', P .. 'running', id)
+  redis.call('ZREM', P .. 'started:' .. q, id)
+  push(q, priority_of(id), {id}, true)
+  signal(q, 1)
+  return 'released'
+end
+local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'started_at', 'worker')
+local held_start, held_worker = held_run(given)
+if f[2] ~= 'started' or tonumber(f[1]) ~= lease or (held_start and (held_start ~= f[4] or held_worker ~= f[5])) then
+  return 'stale'
+end
+redis.call('HINCRBY', key, 'attempt', -1)
+redis.call('HDEL', key, 'started_at', 'worker')
+redis.call('ZREM', P .. 'started:' .. f[3], id)
+enqueue_existing(id, f[3], redis.call('HGET', key, 'enqueued_at') or ARGV[4], true)
+return 'released'
 """#)
 
     /// A lost run (its child died, or its lease expired): back to queued at the front of its
@@ -398,6 +425,6 @@ return {'record', rec, due, redis.call('HGET', P .. 'running', id), redis.call('
 """#)
 
     /// Every script, for loading up front (before a pipeline, or at start-up).
-    static let all: [RedisScript] = [enqueue, fetch, finish, recover, recoverExpired, renew, progress, cancel,
+    static let all: [RedisScript] = [enqueue, fetch, finish, release, recover, recoverExpired, renew, progress, cancel,
                                      requeue, registryPage, delete, empty, info, read]
 }
