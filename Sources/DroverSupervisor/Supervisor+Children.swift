@@ -157,6 +157,8 @@ extension Supervisor {
     /// Reaps every child that has exited: no zombie outlives a pass (gunicorn `reap_workers`).
     /// A job in flight goes back to its queue at once (or fails when its attempts are spent).
     func reapChildren() {
+        var anyDied = false
+        defer { if anyDied { killLeftBehind() } }
         while true {
             let reaped: (pid: ProcessID, status: WaitStatus)?
             do {
@@ -174,7 +176,23 @@ extension Supervisor {
             // was in flight.
             read(child)
             if let pipe = child.pipe { try? pipe.close() }
+            anyDied = true
             childExited(child, status: status)
+        }
+    }
+
+    /// Kills what dead children left behind. A worker runs an exec job's program in a process
+    /// group of its own (so a cancel stops the program and what it started, not the worker);
+    /// when the worker dies (a hard limit, a cold stop, a crash) that program lives on and, the
+    /// master being the subreaper, becomes the master's child. Every child of the master that
+    /// is not one it forked is such a leftover: its group is killed, so a job that is recovered
+    /// and run again never runs twice at once. (A program that moved to a session of its own
+    /// escapes this, as it would escape any process-group kill.)
+    func killLeftBehind() {
+        for pid in ProcessStats.childProcesses() where children[pid] == nil {
+            logger.warning("killing process \(pid) and its group, left behind by a dead child")
+            try? Posix.killProcessGroup(pid, .kill)
+            try? Posix.kill(pid, .kill)
         }
     }
 

@@ -7,6 +7,10 @@ public struct AnyJobHandler: Sendable {
     public let name: String
     /// Its retry policy override.
     public let retryPolicy: RetryPolicy?
+    /// Time limits for its jobs when a job sets none (an exec command's `time_limit` and
+    /// `soft_time_limit`); the pool's defaults apply after these.
+    public var timeLimit: Duration?
+    public var softTimeLimit: Duration?
     let invoke: @Sendable (_ document: String, _ context: JobContext) async throws -> String
 
     /// A handler made of a closure over the job's document (exec jobs).

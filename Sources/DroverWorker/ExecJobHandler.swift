@@ -9,7 +9,7 @@ import DroverSystem
 public enum ExecJobHandler {
     /// A handler for one configured command.
     public static func handler(for command: ExecCommand) -> AnyJobHandler {
-        AnyJobHandler(name: command.name, retryPolicy: nil) { document, context in
+        var handler = AnyJobHandler(name: command.name, retryPolicy: nil) { document, context in
             let input = Array(JobDocument.argumentsText(of: document).utf8)
             let run = ExecRun(argv: command.argv, input: input)
             let ending: ExecRun.Ending
@@ -32,6 +32,9 @@ public enum ExecJobHandler {
                 throw ExecFailure(message: "\(command.executable) \(ending.status)", stderr: stderr)
             }
         }
+        handler.timeLimit = command.timeLimit?.duration
+        handler.softTimeLimit = command.softTimeLimit?.duration
+        return handler
     }
 }
 

@@ -247,8 +247,10 @@ public final class Worker {
         let limits = JobLimits(document: job.document)
         let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: handler.retryPolicy?.maxAttempts ?? job.maxAttempts,
                                  queue: job.queue, reporter: keeper)
-        let soft = limits.soft ?? options.defaultSoftTimeLimit
-        options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: limits.hard ?? options.defaultTimeLimit)
+        // The job's own limits, else its handler's (an exec command's), else the pool's defaults.
+        let soft = limits.soft ?? handler.softTimeLimit ?? options.defaultSoftTimeLimit
+        let hard = limits.hard ?? handler.timeLimit ?? options.defaultTimeLimit
+        options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: hard)
         keeper.begin(job, softLimit: options.enforcesSoftLimit ? soft : nil)
         let document = job.document
         let task = Task(executorPreference: executor) { () async -> Result<String, any Error> in

@@ -53,6 +53,32 @@ struct SupervisorProcessTests {
         #expect(done.attempt == 2)
     }
 
+    /// An exec job's program runs in a process group of its own; past the hard limit from the
+    /// config's `exec:` entry (the job sets none), the worker is killed and so is the program
+    /// and what it started, not left running beside the job's next attempt.
+    @Test func anExecProgramPastItsConfiguredHardLimitDiesWithItsWorker() throws {
+        let harness = try SupervisorHarness()
+        let pidFile = harness.notify.directory + "/program.pid"
+        let config = try harness.configFile("""
+        pools:
+          - { name: p, queues: [default], concurrency: 1 }
+        exec:
+          stuck:
+            command: [/bin/sh, -c, 'sleep 300 & echo $$ $! > \(pidFile); wait']
+            time_limit: 1s
+        """)
+        try harness.start(["--config", config])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("stuck") { $0.maxAttempts = 1 }
+        try harness.waitForFile(pidFile, containing: " ")
+        let pids = try String(contentsOfFile: pidFile, encoding: .utf8).split(whereSeparator: \.isWhitespace)
+            .compactMap { Int32($0) }.map { ProcessID(rawValue: $0) }
+        #expect(pids.count == 2)
+        let failed = try harness.waitFor(id, timeout: .seconds(10), "failed") { $0.state == .failed }
+        #expect(failed.error?.type == "TimeLimit", "\(String(describing: failed.error))")
+        for pid in pids { try harness.waitUntilGone(pid, timeout: .seconds(5)) }
+    }
+
     @Test func aJobPastItsHardTimeLimitIsKilledAndFailedWithATimeLimitError() throws {
         let harness = try SupervisorHarness()
         try harness.start(["--concurrency", "1"])
