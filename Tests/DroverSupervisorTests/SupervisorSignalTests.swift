@@ -41,6 +41,72 @@ struct SupervisorSignalTests {
         }
     }
 
+    /// A HUP with a broken file before the service was ever ready (Redis down here) must not
+    /// send READY=1: systemd would take the service for ready.
+    @Test func aRejectedReloadBeforeReadySendsNoReady() throws {
+        let harness = try SupervisorHarness()
+        let config = try harness.configFile("pools:\n  - { name: p, queues: [default], concurrency: 1 }\n")
+        harness.server.stop()
+        let master = try harness.start(["--config", config])
+        try harness.notify.await("STATUS=", timeout: .seconds(10))
+        #expect(harness.notify.messages.contains { $0.contains("Redis unavailable") }, "\(harness.notify.messages)")
+        try "pools: [ broken\n".write(toFile: config, atomically: true, encoding: .utf8)
+        master.send(.hup)
+        let rejected = try harness.notify.await("STATUS=reload rejected")
+        #expect(!rejected.contains("READY=1"), "\(rejected)")
+        #expect(harness.notify.index(of: "READY=1") == nil, "\(harness.notify.messages)")
+        #expect(harness.notify.index(of: "RELOADING=1") == nil, "\(harness.notify.messages)")
+        // Once Redis answers, READY=1 comes as usual.
+        try harness.server.start()
+        try harness.notify.await("READY=1", timeout: .seconds(20))
+    }
+
+    /// The redis section is the master's own connection and the prefix of everything: a HUP
+    /// that changes it is refused (the old config keeps running), not half-applied.
+    @Test func aReloadThatChangesTheRedisSectionIsRefused() throws {
+        let harness = try SupervisorHarness()
+        let config = try harness.configFile("redis: { prefix: drover }\npools:\n  - { name: p, queues: [default], concurrency: 1 }\n")
+        let master = try harness.start(["--config", config])
+        try harness.notify.await("READY=1")
+        try "redis: { prefix: other }\npools:\n  - { name: p, queues: [default], concurrency: 2 }\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        master.send(.hup)
+        try harness.notify.await("RELOADING=1")
+        let rejected = try harness.notify.await("STATUS=reload rejected")
+        #expect(rejected.contains("READY=1") && rejected.contains("restart needed"), "\(rejected)")
+        try master.await("takes effect only on a restart")
+        // Still one child, on the old prefix.
+        let id = try harness.enqueue("builtin.noop")
+        try harness.waitFor(id, "finished") { $0.state == .finished }
+        #expect(rejected.contains("0 busy, 1 idle"), "\(rejected)")
+    }
+
+    /// While a warm stop waits for a job, the master sleeps in its loop: it used to spin at
+    /// 100 % CPU until the job ended (its STATUS= and watchdog timers stopped moving forward).
+    @Test func theMasterSleepsWhileAWarmStopDrains() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 3}"#)
+        try harness.waitFor(id, "started") { $0.state == .started }
+        master.send(.term)
+        try harness.notify.await("STOPPING=1")
+        let before = try Self.cpuTicks(master.pid)
+        usleep(1_000_000)  // a measuring window, not a synchronisation
+        let used = try Self.cpuTicks(master.pid) - before
+        #expect(used < 20, "the master used \(used) clock ticks of CPU in one second of draining")
+        #expect(master.waitForExit() == .exited(0))
+        harness.master = nil
+    }
+
+    /// utime + stime of a process, in clock ticks (proc(5)).
+    static func cpuTicks(_ pid: ProcessID) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+        // After the command: state is field 3, utime 14, stime 15.
+        return try #require(Int(fields[11])) + #require(Int(fields[12]))
+    }
+
     @Test func hupAppliesANewPoolSizeAndRejectsABrokenFile() throws {
         let harness = try SupervisorHarness()
         let config = try harness.configFile("pools:\n  - { name: p, queues: [default], concurrency: 1 }\n")
