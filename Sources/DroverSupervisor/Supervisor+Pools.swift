@@ -5,7 +5,15 @@ extension Supervisor {
     /// A pool's size now: its concurrency plus the TTIN/TTOU and `control scale` steps, never
     /// below one.
     func wantedCount(_ pool: PoolConfig) -> Int {
-        max(1, min(PoolConfig.maximumConcurrency, pool.concurrency + scale + poolScale[pool.name, default: 0]))
+        max(1, min(PoolConfig.maximumConcurrency, pool.concurrency + poolScale[pool.name, default: 0]))
+    }
+
+    /// Moves a pool's size by `delta`, kept within 1…maximum per pool at each step, so a step a
+    /// pool could not take (one child, TTOU) is not owed back later: TTOU, TTOU, TTIN gives a
+    /// one-child pool two children, as resque-pool and Unicorn do.
+    func resize(_ pool: PoolConfig, by delta: Int) {
+        let target = max(1, min(PoolConfig.maximumConcurrency, wantedCount(pool) + delta))
+        poolScale[pool.name] = target - pool.concurrency
     }
 
     /// Forks and retires children until every pool is at size (resque-pool

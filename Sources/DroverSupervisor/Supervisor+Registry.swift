@@ -67,9 +67,7 @@ extension Supervisor {
                 return
             }
             let before = wantedCount(config)
-            poolScale[pool, default: 0] += delta
-            // Never below one child, and a later +1 must act at once: keep the step where it bites.
-            poolScale[pool] = wantedCount(config) - config.concurrency - scale
+            resize(config, by: delta)
             logger.info("control: pool \(pool) from \(before) to \(wantedCount(config)) child(ren)")
         case .shutdown:
             if phase == .running { warmStop(because: "control shutdown") }

@@ -37,11 +37,11 @@ extension Supervisor {
                 // The first line of the new file, so an operator sees when it was opened.
                 logger.info("log files reopened after USR1")
             case .ttin:
-                scale += 1
+                for pool in config.pools { resize(pool, by: 1) }
                 logger.info("TTIN: \(poolSummary)")
             case .ttou:
                 // Never below one child per pool: TTOU scales a running pool, it does not stop it.
-                if config.pools.contains(where: { wantedCount($0) > 1 }) { scale -= 1 }
+                for pool in config.pools { resize(pool, by: -1) }
                 logger.info("TTOU: \(poolSummary)")
             case .chld:
                 break // reapChildren runs every pass
@@ -130,7 +130,6 @@ extension Supervisor {
             return
         }
         config = fresh
-        scale = 0
         poolScale = [:]
         refusedServices.removeAll()
         services = options.burst ? [] : options.services(fresh)

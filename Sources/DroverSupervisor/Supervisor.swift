@@ -72,9 +72,8 @@ public final class Supervisor {
     var signalPipe: SignalPipe?
     var children: [ProcessID: ChildProcess] = [:]
     var phase = Phase.running
-    /// TTIN/TTOU: children added to (or taken from) every pool.
-    var scale = 0
-    /// `drover control scale`: children added to (or taken from) one pool.
+    /// TTIN/TTOU (every pool) and `drover control scale` (one pool): children added to, or
+    /// taken from, a pool's configured size.
     var poolScale: [String: Int] = [:]
     /// The service children wanted now (see ``Options/services``).
     var services: [ChildRole] = []

@@ -158,6 +158,26 @@ struct SupervisorSignalTests {
         try harness.notify.await("STATUS=0 busy, 2 idle;")
     }
 
+    /// A step a pool cannot take (TTOU on a one-child pool) is not owed back: pools of 3 and 1,
+    /// then TTOU, TTOU, TTIN, give 2 and 2.
+    @Test func ttouOnAOneChildPoolIsNotOwedBack() throws {
+        let harness = try SupervisorHarness()
+        let config = try harness.configFile("""
+        pools:
+          - { name: big, queues: [default], concurrency: 3 }
+          - { name: small, queues: [other], concurrency: 1 }
+        """)
+        let master = try harness.start(["--config", config])
+        try harness.notify.await("READY=1")
+        master.send(.ttou)
+        try harness.notify.await("STATUS=0 busy, 3 idle;")
+        master.send(.ttou)
+        try harness.notify.await("STATUS=0 busy, 2 idle;")
+        master.send(.ttin)
+        try harness.notify.await("STATUS=0 busy, 4 idle;")
+        try master.await("TTIN: big [default] ×2; small [other] ×2")
+    }
+
     @Test func watchdogIsFedAtHalfOfWatchdogUsec() throws {
         let harness = try SupervisorHarness()
         harness.extraEnvironment["WATCHDOG_USEC"] = "200000"
