@@ -140,6 +140,19 @@ extension JobStore {
         return try run(QueueScripts.release, args).string == "released"
     }
 
+    /// Gives back every job started under `spec.worker` in `spec.queues`, for a worker that
+    /// holds none (after a retried `finish`: see the script).
+    /// - Returns: the ids given back.
+    @discardableResult
+    public func releaseHeld(_ spec: FetchSpec) throws(QueueError) -> [JobID] {
+        var args = RedisCommand()
+        args.append(spec.worker)
+        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(spec.queues.count)
+        for queue in spec.queues { args.append(queue) }
+        return (try run(QueueScripts.releaseHeld, args).array ?? []).compactMap { $0.string.map(JobID.init) }
+    }
+
     /// Renews a run's lease.
     /// - Returns: `.held`, `.cancelRequested`, or `.lost` (fenced off).
     public func renew(_ job: FetchedJob, leaseMilliseconds: Int64) throws(QueueError) -> LeaseStatus {

@@ -167,11 +167,10 @@ public final class Worker {
     /// Writes an outcome, retrying through Redis outages: a repeated finish is harmless, because
     /// the script is fenced by the run's lease (a second write finds the run already ended).
     ///
-    /// Only the first try takes the next job in the same call. A call whose reply was lost may
-    /// have run, and then it took a job under this worker's name; a retry that took another one
-    /// would leave the first held by nobody until its lease ran out. So a retry only writes the
-    /// outcome, and the loop fetches afresh (a job a lost reply took is recovered at lease
-    /// expiry, like any lost run).
+    /// A call whose reply was lost may have run, and then it may have taken the next job for
+    /// this worker, which never saw it. So a retry only writes the outcome, and then gives back
+    /// whatever is started under this worker's name (it holds nothing at that point); the loop
+    /// fetches afresh.
     private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> FetchedJob? {
         var retry = false
         while true {
@@ -184,6 +183,17 @@ public final class Worker {
                     } else {
                         logger.warning("outcome discarded: the lease was taken over (the job ran again elsewhere)",
                                        metadata: ["job_id": "\(job.id)"])
+                    }
+                }
+                if retry, fetchNext {
+                    do {
+                        let released = try store.releaseHeld(spec)
+                        if !released.isEmpty {
+                            logger.info("gave back \(released.count) job(s) a lost reply had taken for this worker",
+                                        metadata: ["job_ids": "\(released)"])
+                        }
+                    } catch {
+                        logger.warning("could not give back jobs a lost reply may have taken: \(error.message); their leases expire")
                     }
                 }
                 return next

@@ -171,6 +171,43 @@ enqueue_existing(id, f[3], redis.call('HGET', key, 'enqueued_at') or ARGV[4], tr
 return 'released'
 """#)
 
+    /// Gives back every job started under a worker's name in its queues, for a worker that
+    /// holds none: after a `finish` whose reply was lost and that it had to retry, the lost call
+    /// may have taken a job for it that it never saw. Each goes back to the front of its
+    /// priority level, no attempt counted. A rare path, so it reads every run record.
+    /// ARGV: worker, now, n, queues…. Returns the ids given back.
+    static let releaseHeld = script("release-held", #"""
+local worker = ARGV[1]
+local released = {}
+local flat = redis.call('HGETALL', P .. 'running')
+for i = 1, #flat, 2 do
+  local id, run = flat[i], flat[i + 1]
+  local q, w = string.match(run, '^%d+ (%S+) %S+ %d %S+ (%S+)$')
+  if w == worker then
+    redis.call('HDEL', P .. 'running', id)
+    redis.call('ZREM', P .. 'started:' .. q, id)
+    push(q, priority_of(id), {id}, true)
+    signal(q, 1)
+    released[#released + 1] = id
+  end
+end
+for i = 1, tonumber(ARGV[3]) do
+  local q = ARGV[3 + i]
+  for _, id in ipairs(redis.call('ZRANGE', P .. 'started:' .. q, 0, -1)) do
+    local key = P .. 'job:' .. id
+    local f = redis.call('HMGET', key, 'worker', 'state', 'enqueued_at')
+    if f[1] == worker and f[2] == 'started' then
+      redis.call('HINCRBY', key, 'attempt', -1)
+      redis.call('HDEL', key, 'started_at', 'worker')
+      redis.call('ZREM', P .. 'started:' .. q, id)
+      enqueue_existing(id, q, f[3] or ARGV[2], true)
+      released[#released + 1] = id
+    end
+  end
+end
+return released
+"""#)
+
     /// A lost run (its child died, or its lease expired): back to queued at the front of its
     /// priority, or failed when its attempts are spent, or canceled when a cancel was asked for.
     /// ARGV: id, lease (or -1 for any lease), now, error. Returns the new state or `stale`.
@@ -425,6 +462,6 @@ return {'record', rec, due, redis.call('HGET', P .. 'running', id), redis.call('
 """#)
 
     /// Every script, for loading up front (before a pipeline, or at start-up).
-    static let all: [RedisScript] = [enqueue, fetch, finish, release, recover, recoverExpired, renew, progress, cancel,
+    static let all: [RedisScript] = [enqueue, fetch, finish, release, releaseHeld, recover, recoverExpired, renew, progress, cancel,
                                      requeue, registryPage, delete, empty, info, read]
 }
