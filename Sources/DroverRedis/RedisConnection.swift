@@ -126,7 +126,21 @@ public final class RedisConnection {
         let status = redisGetReply(context, &raw)
         guard status == REDIS_OK, let raw else { throw markBroken(currentError(command: command)) }
         defer { freeReplyObject(raw) }
-        return RedisConnection.convert(raw.assumingMemoryBound(to: redisReply.self))
+        let value = RedisConnection.convert(raw.assumingMemoryBound(to: redisReply.self))
+        // A server that cannot serve now (loading its data, stuck in a script, without its
+        // master) is unavailable, like one that cannot be reached: callers wait and retry, the
+        // API answers 503. The connection is dropped, since later replies of a pipeline are unread.
+        if case .error(let message) = value, Self.isUnavailableReply(message) {
+            throw markBroken(RedisError(.unavailable, "\(peer) cannot serve now: \(message)"))
+        }
+        return value
+    }
+
+    /// Error replies that mean "not now" rather than "bad command" (Redis's LOADING, BUSY,
+    /// MASTERDOWN and TRYAGAIN).
+    static func isUnavailableReply(_ message: String) -> Bool {
+        message.hasPrefix("LOADING") || message.hasPrefix("BUSY ") || message.hasPrefix("MASTERDOWN")
+            || message.hasPrefix("TRYAGAIN")
     }
 
     /// The file descriptor, for `poll()` by a caller that waits on several things.

@@ -184,3 +184,40 @@ import Testing
         #expect(again.id == b && again.attempt == 2)
     }
 }
+
+/// Retention and promotion details found in review.
+@Suite struct RetentionAndPromotionTests {
+    /// A canceled job with a caller-chosen id expires; before the sweep drops its registry
+    /// entry, a new job takes the id. The sweep (and the hot path's trim) must not delete the new
+    /// job's record along with the old entry.
+    @Test func aSweepOfAnExpiredEntryKeepsANewJobWithTheSameID() throws {
+        let h = try QueueHarness()
+        let id = JobID("nightly-7")
+        try h.enqueue("old") { $0.id = id; $0.failureTTL = .seconds(1) }
+        #expect(try h.store.cancel(id) == .canceled)
+        // The old job's hash has expired; its id is still in canceled:default.
+        _ = try h.client.command("DEL", h.keys.job(id.rawValue))
+        #expect(try h.store.ids(in: "canceled", queue: "default") == [id])
+        try h.enqueue("new", args: #"{"v":2}"#) { $0.id = id }
+        #expect(try h.store.sweepExpired(now: QueueHarness.now + 10_000) == 1)
+        #expect(try h.store.ids(in: "canceled", queue: "default").isEmpty)
+        let job = try h.job(id)
+        #expect(job.state == .queued)
+        let run = try #require(try h.fetch())
+        #expect(run.id == id && run.doc.contains(#""v":2"#))
+    }
+
+    /// A delayed job joins its queue when it is promoted: the queue's age counts from then, not
+    /// from when it was enqueued.
+    @Test func aPromotedJobIsQueuedSinceItsPromotion() throws {
+        let h = try QueueHarness()
+        let t = QueueHarness.now
+        let id = try h.enqueue("later") { $0.runAt = t + 3_600_000 }
+        #expect(try h.store.promoteDue(now: t + 3_600_005).moved == 1)
+        #expect(try h.job(id).state == .queued)
+        let counts = try #require(try h.store.info().first { $0.name == "default" })
+        #expect(counts.oldestQueuedAt == t + 3_600_005, "\(String(describing: counts.oldestQueuedAt))")
+        let run = try #require(try h.fetch(now: t + 3_600_010))
+        #expect(run.id == id)
+    }
+}

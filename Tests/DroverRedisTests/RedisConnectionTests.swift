@@ -36,6 +36,37 @@ import Testing
         #expect(replies[3].string == "2")
     }
 
+    /// A server stuck in a long script answers BUSY: that is "unavailable" (wait and retry, the
+    /// API's 503), not a failed command (a 500).
+    @Test func busyServerIsUnavailable() throws {
+        let server = try RedisServer()
+        let client = server.client()
+        try client.command("CONFIG", "SET", "busy-reply-threshold", "50")
+        let loop = try ChildProgram.start("/usr/bin/redis-cli", ["redis-cli", "-s", server.socketPath, "EVAL", "while true do end", "0"])
+        defer { loop.terminate(signal: .kill) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var seen: RedisError?
+        while seen == nil, ContinuousClock.now < deadline {
+            do {
+                _ = try client.command("GET", "k")
+                usleep(10_000)  // the script has not started yet, or not run past the threshold
+            } catch {
+                seen = error
+            }
+        }
+        let error = try #require(seen)
+        #expect(error.code == .unavailable && error.isUnavailable, "\(error)")
+        #expect(error.message.contains("BUSY"), "\(error)")
+        // SCRIPT KILL is served while busy; then the client reconnects and works again.
+        _ = try? client.command("SCRIPT", "KILL")
+        var answered = false
+        while !answered, ContinuousClock.now < deadline {
+            answered = (try? client.command("PING")) == .status("PONG")
+            if !answered { usleep(10_000) }
+        }
+        #expect(answered)
+    }
+
     @Test func serverErrorIsTyped() throws {
         let server = try RedisServer()
         let client = server.client()

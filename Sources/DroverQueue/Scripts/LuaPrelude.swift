@@ -78,11 +78,20 @@ local function queued_count(q)
 end
 
 -- Keep an ended-jobs registry bounded: by age and by count. Jobs in their hash home expire by
--- their own TTL; jobs in their fast home (a finished plain run) are dropped here.
+-- their own TTL; jobs in their fast home (a finished plain run: a `done` field beside its
+-- record) are dropped here. An id whose `done` field is gone only leaves the registry: its
+-- record, if there is one, belongs to a newer job that reused the id, which is alive.
 local function drop(registry, ids)
   if #ids == 0 then return end
-  redis.call('HDEL', P .. 'jobs', unpack(ids))
-  redis.call('HDEL', P .. 'done', unpack(ids))
+  local done = redis.call('HMGET', P .. 'done', unpack(ids))
+  local plain = {}
+  for i, id in ipairs(ids) do
+    if done[i] then plain[#plain + 1] = id end
+  end
+  if #plain > 0 then
+    redis.call('HDEL', P .. 'jobs', unpack(plain))
+    redis.call('HDEL', P .. 'done', unpack(plain))
+  end
   redis.call('ZREM', registry, unpack(ids))
 end
 
@@ -94,12 +103,12 @@ local function trim(registry, now, ttl)
   if #entries > 0 then
     local ids = {}
     for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
+    local done = redis.call('HMGET', P .. 'done', unpack(ids))
     local records = redis.call('HMGET', P .. 'jobs', unpack(ids))
     local gone = {}
     for i, id in ipairs(ids) do
-      local rec = records[i]
-      if rec then
-        local own = tonumber(string.match(rec, '^%S+ %S+ %S+ (%S+)')) or 0
+      if done[i] and records[i] then
+        local own = tonumber(string.match(records[i], '^%S+ %S+ %S+ (%S+)')) or 0
         if tonumber(entries[2 * i]) + own <= now then gone[#gone + 1] = id end
       elseif redis.call('EXISTS', P .. 'job:' .. id) == 0 then
         gone[#gone + 1] = id
@@ -212,10 +221,19 @@ local function promote(q, now, limit)
   local records = redis.call('HMGET', P .. 'jobs', unpack(due))
   local levels = {}
   local moved = 0
+  -- A record's ENQUEUED_AT becomes the promotion time: a delayed job joins the queue now, and
+  -- the queue's age (`info`, /metrics) and the job's wait are counted from here.
+  local rewritten = {}
+  local stamp = int(now)
   for i, id in ipairs(due) do
     local pri = nil
     if records[i] then
       pri = tonumber(string.match(records[i], '^%S+ (%S+)'))
+      local head, rest = string.match(records[i], '^(%S+ %S+ %S+ %S+ %S+ )%S+(\n.*)$')
+      if head then
+        rewritten[#rewritten + 1] = id
+        rewritten[#rewritten + 1] = head .. stamp .. rest
+      end
     else
       local key = P .. 'job:' .. id
       local p = redis.call('HGET', key, 'priority')
@@ -230,6 +248,7 @@ local function promote(q, now, limit)
       moved = moved + 1
     end
   end
+  if #rewritten > 0 then redis.call('HSET', P .. 'jobs', unpack(rewritten)) end
   for pri, ids in pairs(levels) do push(q, pri, ids, false) end
   -- The ids read are ranks 0..#due-1 (lowest scores first, from -inf): removing them by rank
   -- costs O(log N + M), where ZREM looks each one up (measured: about 1 ms per 1000 here).
