@@ -31,6 +31,7 @@ public final class RedisConnection {
         try checkConnected()
         _ = redisEnableKeepAlive(ctx)  // notice a dead peer on an idle connection
         try setTimeout(commandTimeout)
+        closeOnExec()
     }
 
     /// Connects over a unix domain socket.
@@ -45,6 +46,15 @@ public final class RedisConnection {
         context = ctx
         try checkConnected()
         try setTimeout(commandTimeout)
+        closeOnExec()
+    }
+
+    /// hiredis 0.14 opens its socket without `SOCK_CLOEXEC`: without this, every program a
+    /// worker starts (an exec job) would inherit a logged-in Redis connection.
+    private func closeOnExec() {
+        let fd = context.pointee.fd
+        let flags = fcntl(fd, F_GETFD)
+        if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
     }
 
     deinit { redisFree(context) }

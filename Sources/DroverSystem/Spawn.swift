@@ -1,3 +1,4 @@
+import CDroverShims
 import Glibc
 
 /// Starts a program with `posix_spawn`, with a clean signal state.
@@ -57,6 +58,10 @@ public struct Spawn: Sendable {
         if let fd = standardInput { posix_spawn_file_actions_adddup2(&actions, fd.rawValue, 0) }
         if let fd = standardOutput { posix_spawn_file_actions_adddup2(&actions, fd.rawValue, 1) }
         if let fd = standardError { posix_spawn_file_actions_adddup2(&actions, fd.rawValue, 2) }
+        // Nothing else crosses over: not a worker's pipe to its master (a program holding it
+        // would hide the worker's death from the master), not a descriptor some library opened
+        // without close-on-exec.
+        _ = drover_spawn_close_from(&actions, 3)
 
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

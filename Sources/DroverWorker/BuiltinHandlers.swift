@@ -5,7 +5,16 @@ public enum BuiltinHandlers {
     /// All of them.
     public static var all: [AnyJobHandler] {
         [AnyJobHandler(Noop()), AnyJobHandler(Sleep()), AnyJobHandler(Fail()), AnyJobHandler(Progress()),
-         AnyJobHandler(Allocate()), AnyJobHandler(Crash()), AnyJobHandler(Stamp())]
+         AnyJobHandler(Allocate()), AnyJobHandler(Crash()), AnyJobHandler(Stamp()), AnyJobHandler(Spin())]
+    }
+
+    /// `seconds` as a duration, refusing what no sleep can mean (negative, NaN, longer than a
+    /// year): a bad argument fails its job for good instead of trapping the worker.
+    static func duration(_ seconds: Double) throws -> Duration {
+        guard seconds.isFinite, seconds >= 0, seconds <= 365 * 86_400 else {
+            throw PermanentFailure("seconds must be a number from 0 to 31536000, not \(seconds)")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     /// Does nothing: measures Drover's own cost per job.
@@ -21,7 +30,21 @@ public enum BuiltinHandlers {
         public static let name = "builtin.sleep"
         public init() {}
         public func run(_ arguments: Arguments, context: JobContext) async throws -> Double {
-            try await Task.sleep(for: .milliseconds(Int64(arguments.seconds * 1000)))
+            try await Task.sleep(for: try BuiltinHandlers.duration(arguments.seconds))
+            return arguments.seconds
+        }
+    }
+
+    /// Burns CPU for `seconds` and ignores cancellation on purpose: a handler stuck in code
+    /// that never checks (C code, a tight loop), for testing lease renewal and the cancel grace.
+    public struct Spin: JobHandler {
+        public struct Arguments: Codable, Sendable { public var seconds: Double }
+        public static let name = "builtin.spin"
+        public init() {}
+        public func run(_ arguments: Arguments, context: JobContext) async throws -> Double {
+            let end = ContinuousClock.now + (try BuiltinHandlers.duration(arguments.seconds))
+            var turns: UInt64 = 0
+            while ContinuousClock.now < end { turns &+= 1 }
             return arguments.seconds
         }
     }
@@ -45,9 +68,13 @@ public enum BuiltinHandlers {
         public static let name = "builtin.progress"
         public init() {}
         public func run(_ arguments: Arguments, context: JobContext) async throws -> Int {
-            let steps = max(1, arguments.steps)
+            guard (1...100_000).contains(arguments.steps) else {
+                throw PermanentFailure("builtin.progress: steps must be 1 to 100000, not \(arguments.steps)")
+            }
+            let steps = arguments.steps
+            let each = try BuiltinHandlers.duration(arguments.seconds) / steps
             for step in 1...steps {
-                try await Task.sleep(for: .milliseconds(Int64(arguments.seconds * 1000 / Double(steps))))
+                try await Task.sleep(for: each)
                 try await context.progress(Double(step) * 100 / Double(steps), note: "step \(step) of \(steps)")
             }
             return steps

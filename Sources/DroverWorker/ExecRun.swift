@@ -1,3 +1,4 @@
+import Foundation
 import DroverSystem
 
 /// One run of an admin-configured program for an exec job: argv only (no shell), the job's
@@ -17,6 +18,15 @@ struct ExecRun {
     /// The most stdout read: a result is meant to be JSON, not a data transfer.
     static let stdoutLimit = 16 * 1024 * 1024
 
+    /// The worker's environment without Drover's own settings and secrets (`REDIS_*`,
+    /// `DROVER_*`, systemd's notify and watchdog variables): the program gets what the admin
+    /// set for the service, not the keys to its Redis.
+    static var programEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("REDIS_") && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET" && !key.hasPrefix("WATCHDOG_")
+        }
+    }
+
     let argv: [String]
     let input: [UInt8]
     /// After a cancel, how long the program gets between TERM and KILL.
@@ -27,7 +37,7 @@ struct ExecRun {
         let stdin = try Pipe(nonBlockingWrite: true)
         let stdout = try Pipe(nonBlockingRead: true)
         let stderr = try Pipe(nonBlockingRead: true)
-        var spawn = Spawn(path: argv[0], arguments: argv)
+        var spawn = Spawn(path: argv[0], arguments: argv, environment: Self.programEnvironment)
         spawn.newProcessGroup = true
         spawn.standardInput = stdin.readEnd
         spawn.standardOutput = stdout.writeEnd
@@ -47,7 +57,11 @@ struct ExecRun {
         var killed = false
         if input.isEmpty { try stdin.writeEnd.close(); stdinOpen = false }
 
-        while outOpen || errOpen {
+        // Until the program itself exits, not until its output closes: a program may close
+        // stdout and stderr and go on (reading the rest of its stdin, or sleeping), and it must
+        // still get its input and still be stopped by a cancel or soft limit.
+        var status: WaitStatus?
+        while status == nil {
             var poller = Poller()
             if outOpen { poller.add(stdout.readEnd) }
             if errOpen { poller.add(stderr.readEnd) }
@@ -78,11 +92,27 @@ struct ExecRun {
                     try? Posix.killProcessGroup(pid, .kill)
                 }
             }
+            status = try Posix.tryWait(pid)
         }
-        let status = try Posix.wait(pid)
-        // Whatever the program started and left behind goes with it.
+        if stdinOpen { try? stdin.writeEnd.close() }
+        // Whatever the program started and left behind goes with it; then what it wrote before
+        // it exited is read to the end (every writer is gone, so the pipes reach end of file).
         try? Posix.killProcessGroup(pid, .kill)
-        return Ending(status: status, stdout: out, stderrTail: err, stoppedByUs: termSentAt != nil)
+        var rounds = 0
+        while (outOpen || errOpen) && rounds < 20 {
+            rounds += 1
+            var poller = Poller()
+            if outOpen { poller.add(stdout.readEnd) }
+            if errOpen { poller.add(stderr.readEnd) }
+            for event in try poller.poll(timeoutMilliseconds: 50) {
+                if outOpen, event.descriptor == stdout.readEnd.rawValue {
+                    outOpen = try drain(stdout.readEnd, into: &out, keepTail: false, limit: Self.stdoutLimit)
+                } else if errOpen, event.descriptor == stderr.readEnd.rawValue {
+                    errOpen = try drain(stderr.readEnd, into: &err, keepTail: true, limit: Self.stderrLimit)
+                }
+            }
+        }
+        return Ending(status: status!, stdout: out, stderrTail: err, stoppedByUs: termSentAt != nil)
     }
 
     /// Reads what is there; returns false at end of file.

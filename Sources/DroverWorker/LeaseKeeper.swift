@@ -72,13 +72,21 @@ final class LeaseKeeper: @unchecked Sendable {
     /// Cancels the running job for `reason` (from a signal handler's dispatch source, say).
     func cancel(_ reason: StopReason) {
         condition.lock()
-        if running != nil, running?.reason == nil {
+        if running != nil, Self.replaces(reason, running?.reason) {
             running?.reason = reason
             running?.cancelSeenAt = .now
         }
         let task = running?.task
         condition.unlock()
         task?.cancel()
+    }
+
+    /// Whether a new stop reason replaces the current one. A cancel request outranks a soft
+    /// limit: the job must end `canceled`, and a handler that ignored the soft limit must not
+    /// escape the cancel's grace period too. Nothing replaces a lost lease.
+    static func replaces(_ new: StopReason, _ current: StopReason?) -> Bool {
+        guard let current else { return true }
+        return new == .cancelRequested && current == .softTimeLimit
     }
 
     /// Reports progress through the keeper's connection.
@@ -136,7 +144,7 @@ final class LeaseKeeper: @unchecked Sendable {
                     if running?.job.id == job.id, running?.job.lease == job.lease {
                         switch status {
                         case .cancelRequested?:
-                            if running?.reason == nil {
+                            if Self.replaces(.cancelRequested, running?.reason) {
                                 running?.reason = .cancelRequested
                                 running?.cancelSeenAt = .now
                                 running?.task?.cancel()

@@ -84,8 +84,10 @@ public final class Worker {
         self.options = options
         self.logger = logger
         let keeperStore = JobStore(client: RedisClient(options: redis), prefix: prefix)
+        // At least three renewals per lease, so one late wake-up never lets a live run's lease
+        // expire (a 1 s lease with a 1 s interval did: its job was recovered and run twice).
         keeper = LeaseKeeper(store: keeperStore, leaseMilliseconds: options.lease.milliseconds,
-                             renewInterval: options.renewInterval, cancelGrace: options.cancelGrace)
+                             renewInterval: min(options.renewInterval, options.lease / 3), cancelGrace: options.cancelGrace)
     }
 
     /// Asks the loop to stop after the current job (TERM).

@@ -74,4 +74,14 @@ struct ConnectionFailureTests {
         #expect(run.exitCode == 64, "\(run)")
         #expect(run.stderr.hasPrefix("drover: "), "\(run)")
     }
+
+    /// A lease no worker can keep (below a second, or not a number) is refused up front: a
+    /// 1 ms lease would have every running job recovered and run twice, and 1e300 trapped.
+    @Test("an unusable --lease is a usage error (64)", arguments: [["work", "--lease", "0.5"], ["work", "--lease", "1e300"],
+                                                                 ["work", "--lease", "nan"], ["worker", "--lease", "0"]])
+    func unusableLease(_ arguments: [String]) throws {
+        let run = try DroverBinary.run(arguments, environment: ["REDIS_URL": "unix:///nonexistent/r.sock"])
+        #expect(run.exitCode == 64, "\(run)")
+        #expect(run.stderr.contains("--lease"), "\(run)")
+    }
 }

@@ -119,3 +119,25 @@ import Testing
         #expect((a.startedAt ?? .max) <= (b.startedAt ?? 0))
     }
 }
+
+/// A cancel that comes after the soft limit of a handler that ignores both.
+@Suite struct CancelAfterSoftLimitTests {
+    @Test func aCancelAfterTheSoftLimitStillEndsAStuckJob() throws {
+        let h = try WorkerHarness()
+        let id = try h.enqueue("builtin.spin", args: #"{"seconds": 60}"#) {
+            $0.softTimeLimit = TimeSpan(milliseconds: 100)
+            $0.maxAttempts = 1
+        }
+        let worker = try h.worker([])
+        defer { worker.terminate(signal: .kill) }
+        let started = try h.waitFor(id) { $0.state == .started }
+        // Past the soft limit (which the spinning handler ignores) before the cancel comes.
+        let startedAt = try #require(started.startedAt)
+        while WallClock.nowMilliseconds() < startedAt + 400 { usleep(10_000) }
+        #expect(try h.store.cancel(id) == .requested)
+        // The cancel's grace (5 s) runs out: the job is recorded canceled and the process ends.
+        let job = try h.waitFor(id, timeout: .seconds(15)) { $0.state == .canceled }
+        #expect(job.error?.type == "Canceled", "\(String(describing: job.error))")
+        #expect(worker.waitForExit() == .exited(75))
+    }
+}

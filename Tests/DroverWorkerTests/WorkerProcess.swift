@@ -36,8 +36,22 @@ struct WorkerHarness {
     }
 
     /// Starts `drover work ARGS…` and waits until it serves.
-    func worker(_ arguments: [String]) throws -> ChildProgram {
-        try ChildProgram.start(Self.binary, ["drover", "work"] + arguments, environment: environment, awaiting: "serving")
+    func worker(_ arguments: [String], environment: [String: String]? = nil) throws -> ChildProgram {
+        try ChildProgram.start(Self.binary, ["drover", "work"] + arguments, environment: environment ?? self.environment,
+                               awaiting: "serving")
+    }
+
+    /// Waits until a program has written its pid to `path`.
+    func waitForPID(in path: String, timeout: Duration = .seconds(5)) throws -> ProcessID {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8),
+               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return ProcessID(rawValue: pid)
+            }
+            usleep(10_000)
+        }
+        throw TestFixtureError("no pid in \(path) after \(timeout)")
     }
 
     func enqueue(_ name: String, args: String = "{}", _ configure: (inout JobOptions) -> Void = { _ in }) throws -> JobID {

@@ -33,6 +33,12 @@ struct pollfd;
 /// supervisor's hard limits need better. Returns as ppoll(2) does.
 int drover_ppoll_ns(struct pollfd *fds, unsigned long count, long long timeout_ns);
 
+// MARK: - posix_spawn (a GNU extension Swift's Glibc module does not declare)
+#include <spawn.h>
+/// posix_spawn_file_actions_addclosefrom_np(actions, from): close every descriptor >= from in
+/// the spawned program. Returns as the glibc call does.
+int drover_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
+
 // MARK: - errno text
 /// Thread-safe description of an errno value, or NULL when glibc knows none.
 const char *drover_strerror(int code);

@@ -42,6 +42,10 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    func validate() throws {
+        if let problem = LeaseOption.problem(lease) { throw ValidationError(problem) }
+    }
+
     func run() throws {
         try reportingFailures {
             for queue in queues where !QueueName.isValid(queue) {

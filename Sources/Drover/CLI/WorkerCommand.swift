@@ -57,6 +57,16 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Log to this file instead of stderr; USR1 reopens it.", valueName: "file"))
     var logfile: String?
 
+    func validate() throws {
+        if let problem = LeaseOption.problem(lease) { throw ValidationError(problem) }
+        if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 7 * 86_400) {
+            throw ValidationError("--timeout must be a number of seconds above 0, at most a week")
+        }
+        if !(hungTimeout.isFinite && hungTimeout >= 1 && hungTimeout <= 86_400) {
+            throw ValidationError("--hung-timeout must be a number of seconds from 1 to 86400")
+        }
+    }
+
     func run() throws {
         try reportingFailures {
             for queue in queues where !QueueName.isValid(queue) {
@@ -93,8 +103,8 @@ struct WorkerCommand: ParsableCommand {
             options.name = name
             options.environment = settings.environment
             options.reopenLogs = { sink.reopen() }
-            options.lease = .milliseconds(Int64(max(1, lease) * 1000))
-            options.hungTimeout = .milliseconds(Int64(max(1, hungTimeout) * 1000))
+            options.lease = .milliseconds(Int64(lease * 1000))
+            options.hungTimeout = .milliseconds(Int64(hungTimeout * 1000))
             let status = try Supervisor(options: options, logger: logger).run()
             if status != 0 { throw ExitCode(status) }
         }
