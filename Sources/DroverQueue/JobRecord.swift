@@ -67,7 +67,7 @@ enum JobRecord {
             state: state, priority: Int(fields["priority"] ?? "") ?? 0, attempt: Int(fields["attempt"] ?? "") ?? 0,
             maxAttempts: Int(fields["max_attempts"] ?? "") ?? 1, backoff: backoff,
             softTimeLimit: span(doc?["soft_time_limit"]), timeLimit: span(doc?["time_limit"]), uniqueKey: unique,
-            createdAt: doc?["created_at"]?.double.map { Int64($0) } ?? ms("enqueued_at") ?? 0,
+            createdAt: ms("created_at") ?? doc?["created_at"]?.double.map { Int64($0) } ?? ms("enqueued_at") ?? 0,
             enqueuedAt: ms("enqueued_at"), scheduledFor: ms("scheduled_for"), startedAt: ms("started_at"),
             endedAt: ms("ended_at"), worker: fields["worker"], progress: fields["progress"].flatMap { Double($0) },
             progressNote: fields["progress_note"].flatMap { $0.isEmpty ? nil : $0 }, resultJSON: fields["result"],

@@ -129,7 +129,8 @@ extension JobStore {
 
     /// Gives back a job fetched but never started (a stop came first): to the front of its
     /// queue, no attempt counted.
-    /// - Returns: false when the run was no longer this worker's (nothing changed).
+    /// - Returns: false when the run was no longer this worker's (nothing changed). A job whose
+    ///   cancel was asked for meanwhile ends canceled instead.
     @discardableResult
     public func release(_ job: FetchedJob) throws(QueueError) -> Bool {
         var args = RedisCommand()
@@ -137,20 +138,8 @@ extension JobStore {
         args.append(job.lease)
         args.append(job.runRecord ?? "")
         args.append(String(Timestamp.nowMilliseconds()))
-        return try run(QueueScripts.release, args).string == "released"
-    }
-
-    /// Gives back every job started under `spec.worker` in `spec.queues`, for a worker that
-    /// holds none (after a retried `finish`: see the script).
-    /// - Returns: the ids given back.
-    @discardableResult
-    public func releaseHeld(_ spec: FetchSpec) throws(QueueError) -> [JobID] {
-        var args = RedisCommand()
-        args.append(spec.worker)
-        args.append(String(Timestamp.nowMilliseconds()))
-        args.append(spec.queues.count)
-        for queue in spec.queues { args.append(queue) }
-        return (try run(QueueScripts.releaseHeld, args).array ?? []).compactMap { $0.string.map(JobID.init) }
+        let state = try run(QueueScripts.release, args).string
+        return state == "released" || state == "canceled"
     }
 
     /// Renews a run's lease.

@@ -244,6 +244,11 @@ public final class RedisClient {
         if error.isUnavailable || error.message.contains("READONLY") {
             connection = nil
             lastError = error
+            if error.message.contains(RedisConnection.cannotServeNow) {
+                // The server answers but cannot serve (loading, busy): connecting again would
+                // succeed at once, so without a pause every caller would spin on it.
+                nextAttempt = ContinuousClock.now + max(options.initialBackoff, .milliseconds(100)) * Double.random(in: 0.8...1.2)
+            }
             if error.message.contains("READONLY") {
                 return RedisError(.connectionLost, "\(connectedTo ?? "server") is a replica now (failover): \(error.message)")
             }

@@ -141,10 +141,13 @@ public final class RedisConnection {
         // master) is unavailable, like one that cannot be reached: callers wait and retry, the
         // API answers 503. The connection is dropped, since later replies of a pipeline are unread.
         if case .error(let message) = value, Self.isUnavailableReply(message) {
-            throw markBroken(RedisError(.unavailable, "\(peer) cannot serve now: \(message)"))
+            throw markBroken(RedisError(.unavailable, "\(peer) \(Self.cannotServeNow): \(message)"))
         }
         return value
     }
+
+    /// In the message of an error made from such a reply.
+    static let cannotServeNow = "cannot serve now"
 
     /// Error replies that mean "not now" rather than "bad command" (Redis's LOADING, BUSY,
     /// MASTERDOWN and TRYAGAIN).

@@ -1,4 +1,5 @@
 import DroverCore
+import DroverSystem
 
 /// One line a child writes to its pipe to the master (DESIGN.md "Supervisor": the child says
 /// when it starts and ends a job, with id and limits, and beats while idle).
@@ -8,7 +9,8 @@ import DroverCore
 /// - `start ID LEASE SOFT_MS HARD_MS` (a limit of `-` means none),
 /// - `end ID`,
 /// - `beat`,
-/// - `bye` (the child will exit after this: `max_jobs` reached).
+/// - `bye` (the child will exit after this: `max_jobs` reached),
+/// - `prog PID` / `progend PID` (an exec program's process group started / ended).
 /// An id is percent-escaped where it holds `%`, a space or a line break, so it stays one field.
 public enum ChildMessage: Hashable, Sendable {
     /// A job started under `lease`, with its effective limits in milliseconds.
@@ -20,6 +22,11 @@ public enum ChildMessage: Hashable, Sendable {
     /// About to exit by itself (max_jobs): the master forks its replacement now, before the
     /// exit, instead of after reaping it.
     case leaving
+    /// An exec job's program started in a process group of its own (its pgid is its pid): if
+    /// this child dies, the master kills that group too.
+    case program(ProcessID)
+    /// That program ended.
+    case programEnded(ProcessID)
 
     /// The line, with its trailing newline.
     public var line: String {
@@ -32,6 +39,10 @@ public enum ChildMessage: Hashable, Sendable {
             return "beat\n"
         case .leaving:
             return "bye\n"
+        case let .program(pid):
+            return "prog \(pid.rawValue)\n"
+        case let .programEnded(pid):
+            return "progend \(pid.rawValue)\n"
         }
     }
 
@@ -53,6 +64,9 @@ public enum ChildMessage: Hashable, Sendable {
         case "bye":
             guard fields.count == 1 else { return nil }
             self = .leaving
+        case "prog", "progend":
+            guard fields.count == 2, let pid = Int32(fields[1]), pid > 1 else { return nil }
+            self = fields[0] == "prog" ? .program(ProcessID(rawValue: pid)) : .programEnded(ProcessID(rawValue: pid))
         default:
             return nil
         }

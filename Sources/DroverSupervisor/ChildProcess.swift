@@ -37,6 +37,8 @@ final class ChildProcess {
     var isUp = false
     var job: RunningJob?
     var jobsDone = 0
+    /// Process groups of exec programs it runs now (see ``ChildMessage/program(_:)``).
+    var programs: Set<ProcessID> = []
     var lastHeard: MonotonicClock.Instant
     var leaving: Leaving?
     /// Said `bye`: it reached max_jobs and exits by itself.

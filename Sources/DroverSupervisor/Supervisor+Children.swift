@@ -149,6 +149,10 @@ extension Supervisor {
             // Counted as retiring, so maintainPools forks the replacement in this pass.
             child.saidLeaving = true
             if child.leaving == nil { child.leaving = .retiring }
+        case let .program(group):
+            child.programs.insert(group)
+        case let .programEnded(group):
+            child.programs.remove(group)
         }
     }
 
@@ -157,8 +161,6 @@ extension Supervisor {
     /// Reaps every child that has exited: no zombie outlives a pass (gunicorn `reap_workers`).
     /// A job in flight goes back to its queue at once (or fails when its attempts are spent).
     func reapChildren() {
-        var anyDied = false
-        defer { if anyDied { killLeftBehind() } }
         while true {
             let reaped: (pid: ProcessID, status: WaitStatus)?
             do {
@@ -176,24 +178,22 @@ extension Supervisor {
             // was in flight.
             read(child)
             if let pipe = child.pipe { try? pipe.close() }
-            anyDied = true
+            killPrograms(of: child)
             childExited(child, status: status)
         }
     }
 
-    /// Kills what dead children left behind. A worker runs an exec job's program in a process
-    /// group of its own (so a cancel stops the program and what it started, not the worker);
-    /// when the worker dies (a hard limit, a cold stop, a crash) that program lives on and, the
-    /// master being the subreaper, becomes the master's child. Every child of the master that
-    /// is not one it forked is such a leftover: its group is killed, so a job that is recovered
-    /// and run again never runs twice at once. (A program that moved to a session of its own
-    /// escapes this, as it would escape any process-group kill.)
-    func killLeftBehind() {
-        for pid in ProcessStats.childProcesses() where children[pid] == nil {
-            logger.warning("killing process \(pid) and its group, left behind by a dead child")
-            try? Posix.killProcessGroup(pid, .kill)
-            try? Posix.kill(pid, .kill)
+    /// Kills the exec programs a dead child was running. A worker runs an exec job's program in
+    /// a process group of its own (so a cancel stops the program and what it started, not the
+    /// worker), and tells the master; when the worker dies (a hard limit, a cold stop, a crash)
+    /// the program would live on, beside the job's next attempt. Only the groups the child
+    /// reported are killed: other orphans the master adopts as subreaper are left alone.
+    func killPrograms(of child: ChildProcess) {
+        for group in child.programs {
+            logger.warning("killing process group \(group): the exec program of dead child \(child.pid)")
+            try? Posix.killProcessGroup(group, .kill)
         }
+        child.programs.removeAll()
     }
 
     private func childExited(_ child: ChildProcess, status: WaitStatus) {

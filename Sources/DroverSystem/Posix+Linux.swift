@@ -32,3 +32,12 @@ extension Posix {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension Posix {
+    /// A descriptor that becomes readable when process `pid` (a child) exits (`pidfd_open(2)`),
+    /// for a `poll` that also watches pipes; nil where the kernel has none.
+    public static func processExitDescriptor(_ pid: ProcessID) -> FileDescriptor? {
+        let fd = drover_pidfd_open(pid.rawValue)
+        return fd >= 0 ? FileDescriptor(owning: fd) : nil
+    }
+}

@@ -15,29 +15,4 @@ enum ProcFile {
         try? file.close()
         return String(decoding: bytes, as: UTF8.self)
     }
-
-    /// The names in a directory, without `.` and `..`.
-    /// - Throws: `SystemError` from `opendir(3)`.
-    static func entries(_ path: String) throws(SystemError) -> [String] {
-        guard let dir = opendir(path) else { throw SystemError(code: SystemError.Code(rawValue: errno), syscall: "opendir \(path)") }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
-}
-
-extension Substring {
-    /// Without the spaces and newlines around it.
-    var trimmingSpaces: Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\n" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\n" { text.removeLast() }
-        return text
-    }
 }

@@ -26,20 +26,6 @@ public enum ProcessStats {
         return pages * pageSize
     }
 
-    /// The children of the calling process, from `/proc/self/task/TID/children` (one file per
-    /// thread: a child belongs to the thread that forked it; the master has one).
-    /// - Returns: Their process ids (empty when the files cannot be read).
-    public static func childProcesses() -> [ProcessID] {
-        let me = Posix.getpid()
-        guard let tasks = try? ProcFile.entries("/proc/\(me)/task") else { return [] }
-        var pids: [ProcessID] = []
-        for task in tasks {
-            guard let text = try? ProcFile.read("/proc/\(me)/task/\(task)/children") else { continue }
-            pids += text.split(separator: " ").compactMap { Int32($0.trimmingSpaces).map { ProcessID(rawValue: $0) } }
-        }
-        return pids
-    }
-
     /// The resident set size of the calling process.
     /// - Returns: Resident bytes.
     /// - Throws: `SystemError` when `/proc` is not mounted.

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import DroverSystem
 
@@ -43,6 +44,8 @@ struct ExecRun {
         spawn.standardOutput = stdout.writeEnd
         spawn.standardError = stderr.writeEnd
         let pid = try spawn.run()
+        ExecPrograms.started(pid)
+        defer { ExecPrograms.ended(pid) }
         try stdin.readEnd.close()
         try stdout.writeEnd.close()
         try stderr.writeEnd.close()
@@ -60,13 +63,20 @@ struct ExecRun {
         // Until the program itself exits, not until its output closes: a program may close
         // stdout and stderr and go on (reading the rest of its stdin, or sleeping), and it must
         // still get its input and still be stopped by a cancel or soft limit.
+        // A pidfd wakes the loop the moment the program exits (its output closes a little
+        // earlier); without one (kernels before 5.3) the loop looks every few milliseconds once
+        // the pipes are closed.
+        let exitWatch = Posix.processExitDescriptor(pid)
+        defer { try? exitWatch?.close() }
         var status: WaitStatus?
         while status == nil {
             var poller = Poller()
             if outOpen { poller.add(stdout.readEnd) }
             if errOpen { poller.add(stderr.readEnd) }
             if stdinOpen { poller.add(stdin.writeEnd, events: .writable) }
-            let ready = try poller.poll(timeoutMilliseconds: 50)
+            if let exitWatch { poller.add(exitWatch) }
+            let quiet = !outOpen && !errOpen && !stdinOpen && exitWatch == nil
+            let ready = try poller.poll(timeoutMilliseconds: quiet ? 2 : 50)
             for event in ready {
                 if stdinOpen, event.descriptor == stdin.writeEnd.rawValue {
                     do throws(SystemError) {
@@ -130,4 +140,14 @@ struct ExecRun {
             }
         }
     }
+}
+
+/// Tells whoever supervises this worker process about the exec programs it runs, so that they
+/// can be stopped if the worker dies first (a supervised child reports them to its master).
+public enum ExecPrograms {
+    /// Called with (program pid, true) when one starts and (pid, false) when it has ended.
+    public static let observer = Mutex<(@Sendable (ProcessID, Bool) -> Void)?>(nil)
+
+    static func started(_ pid: ProcessID) { observer.withLock { $0 }?(pid, true) }
+    static func ended(_ pid: ProcessID) { observer.withLock { $0 }?(pid, false) }
 }

@@ -170,9 +170,10 @@ public final class Worker {
     /// the script is fenced by the run's lease (a second write finds the run already ended).
     ///
     /// A call whose reply was lost may have run, and then it may have taken the next job for
-    /// this worker, which never saw it. So a retry only writes the outcome, and then gives back
-    /// whatever is started under this worker's name (it holds nothing at that point); the loop
-    /// fetches afresh.
+    /// this worker, which never saw it: that job waits for its lease to expire and is recovered
+    /// like any lost run (worker names need not be unique, so "every job started under my name"
+    /// is no safe way to find it). A retry only writes the outcome, so it takes no second job;
+    /// the loop fetches afresh.
     private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> FetchedJob? {
         var retry = false
         while true {
@@ -185,17 +186,6 @@ public final class Worker {
                     } else {
                         logger.warning("outcome discarded: the lease was taken over (the job ran again elsewhere)",
                                        metadata: ["job_id": "\(job.id)"])
-                    }
-                }
-                if retry, fetchNext {
-                    do {
-                        let released = try store.releaseHeld(spec)
-                        if !released.isEmpty {
-                            logger.info("gave back \(released.count) job(s) a lost reply had taken for this worker",
-                                        metadata: ["job_ids": "\(released)"])
-                        }
-                    } catch {
-                        logger.warning("could not give back jobs a lost reply may have taken: \(error.message); their leases expire")
                     }
                 }
                 return next

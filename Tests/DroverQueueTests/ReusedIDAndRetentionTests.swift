@@ -127,61 +127,21 @@ import Testing
     }
 }
 
-/// A finish whose reply was lost may have taken the next job for its worker: after retrying,
-/// the worker gives back whatever is started under its name (first runs and later runs alike).
-@Suite struct ReleaseHeldTests {
-    @Test func aJobTakenByALostReplyIsGivenBack() throws {
+/// A job given back with a cancel asked for while it waited ends canceled, not queued again.
+@Suite struct ReleaseOfACanceledJobTests {
+    @Test func aReleasedJobWhoseCancelWasAskedForEndsCanceled() throws {
         let h = try QueueHarness()
-        let a = try h.enqueue("a")
-        let b = try h.enqueue("b")
-        let c = try h.enqueue("c")
+        let id = try h.enqueue("asked-off")
         let t = QueueHarness.now
-        // c has run once already, so the lost call would take it from its hash home.
-        let other = try #require(try h.fetch(now: t, worker: "w:other"))
-        #expect(other.id == a)
-        #expect(try h.recover(a, lease: other.lease, now: t + 1) == "queued")
-        let fa = try #require(try h.fetch(now: t + 2, worker: "w:1"))
-        #expect(fa.id == a && fa.attempt == 2)
-        // The lost call: it finishes a and takes b; its reply never arrives.
-        _ = try h.finish(a, lease: fa.lease, outcome: "finished", now: t + 3, next: ["default"], worker: "w:1")
-        // Another worker's run is not touched.
-        let fc = try #require(try h.fetch(now: t + 4, worker: "w:2"))
-        #expect(fc.id == c)
-        // The retry: stale (the lost call wrote it), then the worker gives back what it holds.
-        #expect(try h.finish(a, lease: fa.lease, outcome: "finished", now: t + 5, worker: "w:1").status == "stale")
-        let released = try h.store.releaseHeld(FetchSpec(queues: ["default"], worker: "w:1"))
-        #expect(released == [b])
-        let jobB = try h.job(b)
-        #expect(jobB.state == .queued && jobB.attempt == 0)
-        #expect(try h.score(h.keys.started("default"), b) == nil)
-        #expect(try h.job(c).state == .started)
-        let again = try #require(try h.fetch(now: t + 6, worker: "w:1"))
-        #expect(again.id == b && again.attempt == 1)
-    }
-
-    @Test func aLaterRunTakenByALostReplyIsGivenBackWithItsAttempt() throws {
-        let h = try QueueHarness()
-        let a = try h.enqueue("a")
-        let b = try h.enqueue("b")
-        let t = QueueHarness.now
-        // b ran once and was recovered: the lost call takes it from its hash home (attempt 2).
-        let fb = try #require(try h.fetch(now: t, worker: "w:other"))
-        #expect(fb.id == a)
-        let fb2 = try #require(try h.fetch(now: t, worker: "w:other2"))
-        #expect(fb2.id == b)
-        #expect(try h.recover(b, lease: fb2.lease, now: t + 1) == "queued")
-        #expect(try h.finish(a, lease: fb.lease, outcome: "finished", now: t + 2, worker: "w:other").status == "finished")
-        let enqueuedAt = try h.job(b).enqueuedAt
-        // The lost call of w:1 took b (its reply, this fetch's, never arrived).
-        let fc = try #require(try h.fetch(now: t + 3, worker: "w:1"))
-        #expect(fc.id == b && fc.attempt == 2)
-        let released = try h.store.releaseHeld(FetchSpec(queues: ["default"], worker: "w:1"))
-        #expect(released == [b])
-        let job = try h.job(b)
-        #expect(job.state == .queued && job.attempt == 1 && job.enqueuedAt == enqueuedAt)
-        #expect(try h.score(h.keys.started("default"), b) == nil)
-        let again = try #require(try h.fetch(now: t + 4, worker: "w:3"))
-        #expect(again.id == b && again.attempt == 2)
+        let taken = try #require(try h.fetch(now: t, worker: "w:1"))
+        #expect(try h.store.cancel(id) == .requested)
+        var job = FetchedJob(id: id, queue: "default", lease: taken.lease, attempt: taken.attempt, document: taken.doc,
+                             maxAttempts: taken.maxAttempts)
+        job.runRecord = h.heldRun(id, lease: taken.lease, worker: "w:1")
+        #expect(try h.store.release(job) == true)
+        let ended = try h.job(id)
+        #expect(ended.state == .canceled)
+        #expect(try h.fetch(now: t + 1, worker: "w:2") == nil)
     }
 }
 
@@ -217,7 +177,31 @@ import Testing
         #expect(try h.job(id).state == .queued)
         let counts = try #require(try h.store.info().first { $0.name == "default" })
         #expect(counts.oldestQueuedAt == t + 3_600_005, "\(String(describing: counts.oldestQueuedAt))")
+        // Its creation time stays what it was, in the fast home and once in its own hash.
+        let queued = try h.job(id)
+        #expect(queued.createdAt >= t && queued.createdAt < t + 60_000, "\(queued.createdAt)")
+        #expect(queued.enqueuedAt == t + 3_600_005)
         let run = try #require(try h.fetch(now: t + 3_600_010))
         #expect(run.id == id)
+        #expect(try h.recover(id, lease: run.lease, now: t + 3_600_020) == "queued")
+        #expect(try h.job(id).createdAt == queued.createdAt)
+    }
+
+    /// An expired canceled job's id, still in canceled:Q, is reused by a job that finishes a
+    /// plain run: retention of the old entry must not delete the new job's result.
+    @Test func theOldEntryOfAReusedIDLeavesTheNewResultAlone() throws {
+        let h = try QueueHarness()
+        let id = JobID("weekly-3")
+        try h.enqueue("old") { $0.id = id; $0.failureTTL = .seconds(1) }
+        #expect(try h.store.cancel(id) == .canceled)
+        _ = try h.client.command("DEL", h.keys.job(id.rawValue))
+        try h.enqueue("new") { $0.id = id; $0.resultTTL = .seconds(3600) }
+        let t = QueueHarness.now
+        let run = try #require(try h.fetch(now: t))
+        #expect(try h.finish(id, lease: run.lease, outcome: "finished", payload: "42", now: t + 1).status == "finished")
+        // Both entries are old enough for a 1 s TTL; only the canceled one may go.
+        #expect(try h.store.sweepExpired(now: t + 10_000) == 1)
+        #expect(try h.job(id).resultJSON == "42")
+        #expect(try h.store.ids(in: "finished", queue: "default") == [id])
     }
 }

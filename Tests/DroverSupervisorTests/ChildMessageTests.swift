@@ -1,4 +1,5 @@
 import DroverCore
+import DroverSystem
 import DroverSupervisor
 import Testing
 
@@ -21,6 +22,9 @@ import Testing
         #expect(ChildMessage.beat.line == "beat\n")
         #expect(ChildMessage(line: "bye") == .leaving)
         #expect(ChildMessage.leaving.line == "bye\n")
+        #expect(ChildMessage(line: "prog 4242") == .program(ProcessID(rawValue: 4242)))
+        #expect(ChildMessage.programEnded(ProcessID(rawValue: 4242)).line == "progend 4242\n")
+        #expect(ChildMessage(line: "progend 4242") == .programEnded(ProcessID(rawValue: 4242)))
     }
 
     @Test func idsWithSpacesAndPercentStayOneField() {
@@ -30,7 +34,8 @@ import Testing
     }
 
     @Test func malformedLinesAreRejected() {
-        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "end", "end a b", "beat now", "hello", "end %zz"] {
+        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "end", "end a b", "beat now", "hello", "end %zz",
+                     "prog", "prog 1", "prog -3", "prog x", "progend 5 6"] {
             #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
         }
     }

@@ -39,6 +39,10 @@ int drover_ppoll_ns(struct pollfd *fds, unsigned long count, long long timeout_n
 /// the spawned program. Returns as the glibc call does.
 int drover_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
+// MARK: - pidfd_open(2) (no glibc wrapper before 2.36's headers; called through syscall)
+/// A descriptor that becomes readable when process `pid` exits, or -1 with errno.
+int drover_pidfd_open(int pid);
+
 // MARK: - errno text
 /// Thread-safe description of an errno value, or NULL when glibc knows none.
 const char *drover_strerror(int code);

@@ -33,6 +33,11 @@ final class PipeWorkerEvents: WorkerEvents {
 
     func heartbeat() { send(.beat) }
 
+    /// An exec program started (or ended) in its own process group.
+    func program(_ pid: ProcessID, running: Bool) {
+        send(running ? .program(pid) : .programEnded(pid))
+    }
+
     private func send(_ message: ChildMessage) {
         try? pipe.writeAll(message.line)
     }

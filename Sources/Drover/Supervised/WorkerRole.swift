@@ -27,7 +27,9 @@ enum WorkerRole {
         options.defaultTimeLimit = (pool.timeLimit ?? context.config.jobDefaults.timeLimit)?.duration
         if let name = context.name { options.name = "\(name):\(Posix.getpid())" }
         options.lease = context.lease
-        options.events = PipeWorkerEvents(pipe: context.events, maxJobs: context.maxJobs)
+        let events = PipeWorkerEvents(pipe: context.events, maxJobs: context.maxJobs)
+        options.events = events
+        ExecPrograms.observer.withLock { $0 = { pid, running in events.program(pid, running: running) } }
         var logger = Logger(label: "drover.worker")
         logger[metadataKey: "pool"] = "\(pool.name)"
         // Exec jobs named in the config are served by every supervised worker.

@@ -78,46 +78,70 @@ local function queued_count(q)
 end
 
 -- Keep an ended-jobs registry bounded: by age and by count. Jobs in their hash home expire by
--- their own TTL; jobs in their fast home (a finished plain run: a `done` field beside its
--- record) are dropped here. An id whose `done` field is gone only leaves the registry: its
--- record, if there is one, belongs to a newer job that reused the id, which is alive.
-local function drop(registry, ids)
-  if #ids == 0 then return end
-  local done = redis.call('HMGET', P .. 'done', unpack(ids))
+-- their own TTL, and their ids leave the registry once the hash is gone. A finished plain run
+-- (fast home: its record in `jobs` and a `done` field) has no TTL of its own and is deleted
+-- here. An entry counts as such a run only in a `finished:` registry and when the `done` field
+-- ended at the entry's score: a job that reused the id of an expired one owns those fields
+-- then, and must not go with the old entry.
+local function plain_runs(registry, entries)
   local plain = {}
+  if #entries == 0 or string.sub(registry, #P + 1, #P + 9) ~= 'finished:' then return plain end
+  local ids = {}
+  for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
+  local done = redis.call('HMGET', P .. 'done', unpack(ids))
   for i, id in ipairs(ids) do
-    if done[i] then plain[#plain + 1] = id end
+    if done[i] and tonumber(string.match(done[i], '^(%S+)')) == tonumber(entries[2 * i]) then plain[id] = true end
   end
-  if #plain > 0 then
-    redis.call('HDEL', P .. 'jobs', unpack(plain))
-    redis.call('HDEL', P .. 'done', unpack(plain))
+  return plain
+end
+
+-- Removes ids from a registry, and the fields of those that are plain runs (see plain_runs).
+local function drop(registry, ids, plain)
+  if #ids == 0 then return end
+  local fast = {}
+  for _, id in ipairs(ids) do
+    if plain[id] then fast[#fast + 1] = id end
+  end
+  if #fast > 0 then
+    redis.call('HDEL', P .. 'jobs', unpack(fast))
+    redis.call('HDEL', P .. 'done', unpack(fast))
   end
   redis.call('ZREM', registry, unpack(ids))
 end
 
--- Candidates are ids that ended more than `ttl` (the TTL of the job ending now) ago; each goes
--- only once its own time is up, since jobs of one queue may have different TTLs: a finished
--- plain run by the result TTL in its record, a job in its hash home once the hash has expired.
+-- Of registry entries (id, score, id, score…), those whose own time is up: a plain run once its
+-- result TTL (in its record) has passed since it ended, any other once its hash has expired.
+local function expired(registry, entries, now)
+  local plain = plain_runs(registry, entries)
+  local gone = {}
+  for i = 1, #entries, 2 do
+    local id, ended = entries[i], tonumber(entries[i + 1])
+    if plain[id] then
+      local rec = redis.call('HGET', P .. 'jobs', id)
+      local ttl = 0
+      if rec then ttl = tonumber(string.match(rec, '^%S+ %S+ %S+ (%S+)')) or 0 end
+      if ended + ttl <= now then gone[#gone + 1] = id end
+    elseif redis.call('EXISTS', P .. 'job:' .. id) == 0 then
+      gone[#gone + 1] = id
+    end
+  end
+  return gone, plain
+end
+
+-- The hot path's trim, after a job ended with result or failure TTL `ttl`: candidates are ids
+-- that ended more than `ttl` ago (jobs of one queue may have other TTLs: each goes only once
+-- its own time is up), then the count cap.
 local function trim(registry, now, ttl)
   local entries = redis.call('ZRANGEBYSCORE', registry, '-inf', '(' .. int(now - ttl), 'WITHSCORES', 'LIMIT', 0, 200)
-  if #entries > 0 then
-    local ids = {}
-    for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
-    local done = redis.call('HMGET', P .. 'done', unpack(ids))
-    local records = redis.call('HMGET', P .. 'jobs', unpack(ids))
-    local gone = {}
-    for i, id in ipairs(ids) do
-      if done[i] and records[i] then
-        local own = tonumber(string.match(records[i], '^%S+ %S+ %S+ (%S+)')) or 0
-        if tonumber(entries[2 * i]) + own <= now then gone[#gone + 1] = id end
-      elseif redis.call('EXISTS', P .. 'job:' .. id) == 0 then
-        gone[#gone + 1] = id
-      end
-    end
-    drop(registry, gone)
-  end
+  local gone, plain = expired(registry, entries, now)
+  drop(registry, gone, plain)
   local excess = redis.call('ZCARD', registry) - REGISTRY_CAP
-  if excess > 0 then drop(registry, redis.call('ZRANGE', registry, 0, math.min(excess, 500) - 1)) end
+  if excess > 0 then
+    local oldest = redis.call('ZRANGE', registry, 0, math.min(excess, 500) - 1, 'WITHSCORES')
+    local ids = {}
+    for i = 1, #oldest, 2 do ids[#ids + 1] = oldest[i] end
+    drop(registry, ids, plain_runs(registry, oldest))
+  end
 end
 
 local function release_unique(key, id)
@@ -142,7 +166,9 @@ local function materialize(id)
   local uk = ''
   if string.find(doc, '"unique_key"', 1, true) then uk = cjson.decode(doc).unique_key or '' end
   local fields = {'doc', doc, 'queue', q, 'priority', pri, 'max_attempts', maxa, 'result_ttl', rttl,
-    'failure_ttl', fttl, 'enqueued_at', enq, 'unique_key', uk}
+    'failure_ttl', fttl, 'enqueued_at', enq, 'unique_key', uk,
+    -- Kept apart from enqueued_at, which a retry or a promotion moves on.
+    'created_at', string.match(doc, '"created_at":(%d+)') or enq}
   local expire_at = nil
   local run = redis.call('HGET', P .. 'running', id)
   local done = redis.call('HGET', P .. 'done', id)
@@ -229,10 +255,14 @@ local function promote(q, now, limit)
     local pri = nil
     if records[i] then
       pri = tonumber(string.match(records[i], '^%S+ (%S+)'))
-      local head, rest = string.match(records[i], '^(%S+ %S+ %S+ %S+ %S+ )%S+(\n.*)$')
+      local head, enq, body = string.match(records[i], '^(%S+ %S+ %S+ %S+ %S+ )(%S+)(\n.*)$')
       if head then
+        -- The creation time would be lost with the old ENQUEUED_AT: the document keeps it.
+        if not string.find(body, '"created_at"', 1, true) and string.sub(body, -1) == '}' then
+          body = string.sub(body, 1, -2) .. ',"created_at":' .. enq .. '}'
+        end
         rewritten[#rewritten + 1] = id
-        rewritten[#rewritten + 1] = head .. stamp .. rest
+        rewritten[#rewritten + 1] = head .. stamp .. body
       end
     else
       local key = P .. 'job:' .. id

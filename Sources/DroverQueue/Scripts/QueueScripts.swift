@@ -144,7 +144,8 @@ return {status, next}
     /// Gives back a job that was fetched but never started (a stop came between the fetch that
     /// took it, chained to the previous job's finish, and its start): to the front of its
     /// priority level, as if it had not been taken, so no attempt is counted.
-    /// ARGV: id, lease, run (as `finish`), now. Returns `released` or `stale`.
+    /// ARGV: id, lease, run (as `finish`), now. Returns `released`, `canceled` (a cancel was
+    /// asked for meanwhile) or `stale`.
     static let release = script("release", #"""
 local id, lease, given = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local key = P .. 'job:' .. id
@@ -159,53 +160,21 @@ if run then
   signal(q, 1)
   return 'released'
 end
-local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'started_at', 'worker')
+local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'started_at', 'worker', 'cancel')
 local held_start, held_worker = held_run(given)
 if f[2] ~= 'started' or tonumber(f[1]) ~= lease or (held_start and (held_start ~= f[4] or held_worker ~= f[5])) then
   return 'stale'
+end
+if f[6] == '1' then
+  -- A cancel was asked for while it waited: it ends canceled, as `recover` would end it.
+  settle(id, f[3], tonumber(ARGV[4]), 'canceled', '{"type":"Canceled","message":"canceled before it started"}', 0)
+  return 'canceled'
 end
 redis.call('HINCRBY', key, 'attempt', -1)
 redis.call('HDEL', key, 'started_at', 'worker')
 redis.call('ZREM', P .. 'started:' .. f[3], id)
 enqueue_existing(id, f[3], redis.call('HGET', key, 'enqueued_at') or ARGV[4], true)
 return 'released'
-"""#)
-
-    /// Gives back every job started under a worker's name in its queues, for a worker that
-    /// holds none: after a `finish` whose reply was lost and that it had to retry, the lost call
-    /// may have taken a job for it that it never saw. Each goes back to the front of its
-    /// priority level, no attempt counted. A rare path, so it reads every run record.
-    /// ARGV: worker, now, n, queues…. Returns the ids given back.
-    static let releaseHeld = script("release-held", #"""
-local worker = ARGV[1]
-local released = {}
-local flat = redis.call('HGETALL', P .. 'running')
-for i = 1, #flat, 2 do
-  local id, run = flat[i], flat[i + 1]
-  local q, w = string.match(run, '^%d+ (%S+) %S+ %d %S+ (%S+)$')
-  if w == worker then
-    redis.call('HDEL', P .. 'running', id)
-    redis.call('ZREM', P .. 'started:' .. q, id)
-    push(q, priority_of(id), {id}, true)
-    signal(q, 1)
-    released[#released + 1] = id
-  end
-end
-for i = 1, tonumber(ARGV[3]) do
-  local q = ARGV[3 + i]
-  for _, id in ipairs(redis.call('ZRANGE', P .. 'started:' .. q, 0, -1)) do
-    local key = P .. 'job:' .. id
-    local f = redis.call('HMGET', key, 'worker', 'state', 'enqueued_at')
-    if f[1] == worker and f[2] == 'started' then
-      redis.call('HINCRBY', key, 'attempt', -1)
-      redis.call('HDEL', key, 'started_at', 'worker')
-      redis.call('ZREM', P .. 'started:' .. q, id)
-      enqueue_existing(id, q, f[3] or ARGV[2], true)
-      released[#released + 1] = id
-    end
-  end
-end
-return released
 """#)
 
     /// A lost run (its child died, or its lease expired): back to queued at the front of its
@@ -462,6 +431,6 @@ return {'record', rec, due, redis.call('HGET', P .. 'running', id), redis.call('
 """#)
 
     /// Every script, for loading up front (before a pipeline, or at start-up).
-    static let all: [RedisScript] = [enqueue, fetch, finish, release, releaseHeld, recover, recoverExpired, renew, progress, cancel,
+    static let all: [RedisScript] = [enqueue, fetch, finish, release, recover, recoverExpired, renew, progress, cancel,
                                      requeue, registryPage, delete, empty, info, read]
 }

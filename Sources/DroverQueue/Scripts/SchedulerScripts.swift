@@ -76,19 +76,8 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
   for _, state in ipairs({'finished', 'failed', 'canceled'}) do
     local registry = P .. state .. ':' .. q
     local entries = redis.call('ZRANGE', registry, 0, budget - 1, 'WITHSCORES')
-    local gone = {}
-    for i = 1, #entries, 2 do
-      local id, ended = entries[i], tonumber(entries[i + 1])
-      if redis.call('HEXISTS', P .. 'done', id) == 1 then
-        local rec = redis.call('HGET', P .. 'jobs', id)
-        local ttl = 0
-        if rec then ttl = tonumber(string.match(rec, '^%S+ %S+ %S+ (%S+)')) or 0 end
-        if ended + ttl <= now then gone[#gone + 1] = id end
-      elseif redis.call('EXISTS', P .. 'job:' .. id) == 0 then
-        gone[#gone + 1] = id
-      end
-    end
-    drop(registry, gone)
+    local gone, plain = expired(registry, entries, now)
+    drop(registry, gone, plain)
     dropped = dropped + #gone
   end
 end
