@@ -28,9 +28,14 @@ public struct EnqueueRequest: Sendable {
     /// The record around its arguments: everything but `args` is the same for every job with this
     /// name and these options, so a batch builds it once and copies the arguments in between
     /// (building each record whole was 45 % of batched enqueue's client time, perf here).
+    ///
+    /// ENQUEUED_AT is when the job joins its queue: now, or for a delayed job its due time (it
+    /// is promoted then), so the queue's age and the job's wait count from there without
+    /// rewriting the record at promotion; a delayed job's creation time goes in the document.
     func recordParts(now: Int64) -> (prefix: [UInt8], suffix: [UInt8]) {
         let o = options
-        var prefix = "\(o.queue) \(o.priority) \(o.maxAttempts) \(o.resultTTL.milliseconds) \(o.failureTTL.milliseconds) \(now)\n"
+        let joins = max(now, o.runAt ?? now)
+        var prefix = "\(o.queue) \(o.priority) \(o.maxAttempts) \(o.resultTTL.milliseconds) \(o.failureTTL.milliseconds) \(joins)\n"
         prefix += "{\"name\":"
         JSONWriter.quote(name, into: &prefix)
         prefix += ",\"args\":"
@@ -48,6 +53,7 @@ public struct EnqueueRequest: Sendable {
             suffix += ",\"unique_key\":"
             JSONWriter.quote(key, into: &suffix)
         }
+        if joins != now { suffix += ",\"created_at\":\(now)" }
         suffix += "}"
         return (Array(prefix.utf8), Array(suffix.utf8))
     }

@@ -247,23 +247,10 @@ local function promote(q, now, limit)
   local records = redis.call('HMGET', P .. 'jobs', unpack(due))
   local levels = {}
   local moved = 0
-  -- A record's ENQUEUED_AT becomes the promotion time: a delayed job joins the queue now, and
-  -- the queue's age (`info`, /metrics) and the job's wait are counted from here.
-  local rewritten = {}
-  local stamp = int(now)
   for i, id in ipairs(due) do
     local pri = nil
     if records[i] then
       pri = tonumber(string.match(records[i], '^%S+ (%S+)'))
-      local head, enq, body = string.match(records[i], '^(%S+ %S+ %S+ %S+ %S+ )(%S+)(\n.*)$')
-      if head then
-        -- The creation time would be lost with the old ENQUEUED_AT: the document keeps it.
-        if not string.find(body, '"created_at"', 1, true) and string.sub(body, -1) == '}' then
-          body = string.sub(body, 1, -2) .. ',"created_at":' .. enq .. '}'
-        end
-        rewritten[#rewritten + 1] = id
-        rewritten[#rewritten + 1] = head .. stamp .. body
-      end
     else
       local key = P .. 'job:' .. id
       local p = redis.call('HGET', key, 'priority')
@@ -278,7 +265,6 @@ local function promote(q, now, limit)
       moved = moved + 1
     end
   end
-  if #rewritten > 0 then redis.call('HSET', P .. 'jobs', unpack(rewritten)) end
   for pri, ids in pairs(levels) do push(q, pri, ids, false) end
   -- The ids read are ranks 0..#due-1 (lowest scores first, from -inf): removing them by rank
   -- costs O(log N + M), where ZREM looks each one up (measured: about 1 ms per 1000 here).
