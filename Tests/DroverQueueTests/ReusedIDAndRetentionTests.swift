@@ -93,71 +93,24 @@ import Testing
     }
 }
 
-/// `release`: a job fetched but never started goes back to the front of its queue, no attempt
-/// counted, from either home; a stale holder changes nothing.
-@Suite struct ReleaseTests {
-    @Test(arguments: [false, true])
-    func aReleasedJobIsTakenAgainAsIfNeverFetched(secondRun: Bool) throws {
-        let h = try QueueHarness()
-        let id = try h.enqueue("first")
-        let other = try h.enqueue("second")
-        let t = QueueHarness.now
-        var attempt = 1
-        if secondRun {
-            let run = try #require(try h.fetch(now: t, worker: "w:1"))
-            #expect(try h.recover(id, lease: run.lease, now: t + 1) == "queued")
-            attempt = 2
-        }
-        let taken = try #require(try h.fetch(now: t + 2, worker: "w:2"))
-        #expect(taken.id == id && taken.attempt == attempt)
-        var job = FetchedJob(id: id, queue: "default", lease: taken.lease, attempt: taken.attempt, document: taken.doc,
-                             maxAttempts: taken.maxAttempts)
-        // A holder that names another run (a stale one) changes nothing.
-        job.runRecord = "1 default 500000 0 1 someone-else:9"
-        #expect(try h.store.release(job) == false)
-        #expect(try h.job(id).state == .started)
-        job.runRecord = h.heldRun(id, lease: taken.lease, worker: "w:2")
-        #expect(try h.store.release(job) == true)
-        #expect(try h.job(id).state == .queued)
-        #expect(try h.score(h.keys.started("default"), id) == nil)
-        // At the front, and the same attempt again.
-        let again = try #require(try h.fetch(now: t + 3, worker: "w:3"))
-        #expect(again.id == id && again.attempt == attempt)
-        #expect(try h.fetch(now: t + 4, worker: "w:3")?.id == other)
-    }
-}
-
-/// A job given back with a cancel asked for while it waited ends canceled, not queued again.
-@Suite struct ReleaseOfACanceledJobTests {
-    @Test func aReleasedJobWhoseCancelWasAskedForEndsCanceled() throws {
-        let h = try QueueHarness()
-        let id = try h.enqueue("asked-off")
-        let t = QueueHarness.now
-        let taken = try #require(try h.fetch(now: t, worker: "w:1"))
-        #expect(try h.store.cancel(id) == .requested)
-        var job = FetchedJob(id: id, queue: "default", lease: taken.lease, attempt: taken.attempt, document: taken.doc,
-                             maxAttempts: taken.maxAttempts)
-        job.runRecord = h.heldRun(id, lease: taken.lease, worker: "w:1")
-        #expect(try h.store.release(job) == true)
-        let ended = try h.job(id)
-        #expect(ended.state == .canceled)
-        #expect(try h.fetch(now: t + 1, worker: "w:2") == nil)
-    }
-}
-
 /// Retention and promotion details found in review.
 @Suite struct RetentionAndPromotionTests {
+    /// A canceled job with id `id` whose hash has expired, its id still in canceled:default
+    /// (the sweep has not reached it yet).
+    static func leaveExpiredCanceledEntry(_ id: JobID, in h: QueueHarness) throws {
+        try h.enqueue("old") { $0.id = id; $0.failureTTL = .seconds(1) }
+        #expect(try h.store.cancel(id) == .canceled)
+        _ = try h.client.command("DEL", h.keys.job(id.rawValue))
+        #expect(try h.store.ids(in: "canceled", queue: "default") == [id])
+    }
+
     /// A canceled job with a caller-chosen id expires; before the sweep drops its registry
     /// entry, a new job takes the id. The sweep (and the hot path's trim) must not delete the new
     /// job's record along with the old entry.
     @Test func aSweepOfAnExpiredEntryKeepsANewJobWithTheSameID() throws {
         let h = try QueueHarness()
         let id = JobID("nightly-7")
-        try h.enqueue("old") { $0.id = id; $0.failureTTL = .seconds(1) }
-        #expect(try h.store.cancel(id) == .canceled)
-        // The old job's hash has expired; its id is still in canceled:default.
-        _ = try h.client.command("DEL", h.keys.job(id.rawValue))
-        #expect(try h.store.ids(in: "canceled", queue: "default") == [id])
+        try Self.leaveExpiredCanceledEntry(id, in: h)
         try h.enqueue("new", args: #"{"v":2}"#) { $0.id = id }
         #expect(try h.store.sweepExpired(now: QueueHarness.now + 10_000) == 1)
         #expect(try h.store.ids(in: "canceled", queue: "default").isEmpty)
@@ -169,7 +122,7 @@ import Testing
 
     /// A delayed job joins its queue at its due time: the queue's age counts from then, not from
     /// when it was enqueued an hour before.
-    @Test func aPromotedJobIsQueuedSinceItsPromotion() throws {
+    @Test func aDelayedJobIsQueuedSinceItsDueTime() throws {
         let h = try QueueHarness()
         let t = QueueHarness.now
         let id = try h.enqueue("later") { $0.runAt = t + 3_600_000 }
@@ -192,9 +145,7 @@ import Testing
     @Test func theOldEntryOfAReusedIDLeavesTheNewResultAlone() throws {
         let h = try QueueHarness()
         let id = JobID("weekly-3")
-        try h.enqueue("old") { $0.id = id; $0.failureTTL = .seconds(1) }
-        #expect(try h.store.cancel(id) == .canceled)
-        _ = try h.client.command("DEL", h.keys.job(id.rawValue))
+        try Self.leaveExpiredCanceledEntry(id, in: h)
         try h.enqueue("new") { $0.id = id; $0.resultTTL = .seconds(3600) }
         let t = QueueHarness.now
         let run = try #require(try h.fetch(now: t))
