@@ -36,6 +36,26 @@ import Testing
         #expect(replies[3].string == "2")
     }
 
+    /// The reply spin only changes how a reply is awaited: a reply slower than the spin, the
+    /// later replies of a pipeline (already buffered) and a spin turned off all read the same.
+    @Test(arguments: [Duration.zero, .microseconds(100), .milliseconds(5)])
+    func replySpinReadsSlowAndPipelinedReplies(spin: Duration) throws {
+        let server = try RedisServer()
+        var options = RedisClient.Options(url: server.url)
+        options.replySpin = spin
+        let client = RedisClient(options: options)
+        // A script that keeps the server busy for 20 ms, longer than any spin.
+        let slow = RedisCommand("EVAL", """
+            local t = redis.call('TIME'); local start = t[1] * 1000000 + t[2]
+            repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 20000
+            return 'slow'
+            """, "0")
+        #expect(try client.command(slow) == .bulk(Array("slow".utf8)))
+        let replies = try client.pipeline([RedisCommand("SET", "k", "v"), slow, RedisCommand("GET", "k"), RedisCommand("PING")])
+        #expect(replies == [.status("OK"), .bulk(Array("slow".utf8)), .bulk(Array("v".utf8)), .status("PONG")])
+        #expect(try client.command("INCR", "n") == .integer(1))
+    }
+
     /// A server stuck in a long script answers BUSY: that is "unavailable" (wait and retry, the
     /// API's 503), not a failed command (a 500).
     @Test func busyServerIsUnavailable() throws {
