@@ -159,7 +159,9 @@ public final class RedisConnection {
     /// halted vCPU's wake-up on the reply, which is most of a round trip here (PLATFORM.md:
     /// `redis-benchmark -c 1` runs 2–3× faster beside a busy loop). Spinning keeps the vCPU awake for
     /// the 20–60 µs a reply takes; a reply that takes longer (a blocking fetch, a slow script)
-    /// costs at most `replySpin` of CPU before the usual sleep.
+    /// costs at most `replySpin` of CPU before the usual sleep. Each turn yields the CPU
+    /// (`sched_yield`), so a spinning worker never holds off Redis or another worker that shares
+    /// its core: without that, two spinning workers beside Redis on two cores lost throughput.
     private func spinForReply(_ raw: inout UnsafeMutableRawPointer?) throws(RedisError) -> Int32 {
         if redisGetReplyFromReader(context, &raw) != REDIS_OK { return Int32(REDIS_ERR) }
         if raw != nil { return Int32(REDIS_OK) }
@@ -169,7 +171,7 @@ public final class RedisConnection {
         }
         let deadline = ContinuousClock.now.advanced(by: replySpin)
         var watched = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-        while poll(&watched, 1, 0) == 0 && ContinuousClock.now < deadline {}
+        while poll(&watched, 1, 0) == 0 && ContinuousClock.now < deadline { sched_yield() }
         return Int32(REDIS_OK)
     }
 
