@@ -31,17 +31,21 @@ public final class RedisClient {
         /// are lost. `.zero` asks before every command.
         public var sentinelCheckInterval: Duration = .seconds(1)
         /// How long a reply is awaited by watching the socket before sleeping in the kernel
-        /// (`RedisConnection.replySpin`): 100 µs by default, which halves a round trip on this
-        /// kind of virtual machine for at most 100 µs of CPU per slow reply.
-        /// `DROVER_REDIS_SPIN_US` overrides it (0 turns it off, as on a host where every core is busy).
+        /// (`RedisConnection.replySpin`): 100 µs by default, which halves a producer's round trip
+        /// on this kind of virtual machine for at most 100 µs of CPU per slow reply. Worker
+        /// processes turn it off (`Worker`). `DROVER_REDIS_SPIN_US` overrides both (0 turns it off).
         public var replySpin: Duration = Options.defaultReplySpin
         /// Creates options.
         public init(url: RedisURL) { self.url = url }
 
-        /// 100 µs, or `DROVER_REDIS_SPIN_US` microseconds (0…10,000) when set.
-        public static let defaultReplySpin: Duration = {
+        /// 100 µs, or `spinOverride`.
+        public static let defaultReplySpin: Duration = spinOverride ?? .microseconds(100)
+
+        /// `DROVER_REDIS_SPIN_US` microseconds (0…10,000) when set: the reply spin of every client
+        /// of this process, producers' and workers' alike.
+        public static let spinOverride: Duration? = {
             guard let text = getenv("DROVER_REDIS_SPIN_US").map({ String(cString: $0) }), let micros = Int(text),
-                  (0...10_000).contains(micros) else { return .microseconds(100) }
+                  (0...10_000).contains(micros) else { return nil }
             return .microseconds(micros)
         }()
     }
