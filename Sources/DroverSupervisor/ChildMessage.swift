@@ -6,15 +6,18 @@ import DroverSystem
 ///
 /// The wire form is one short ASCII line, so a line is written with one `write(2)` under
 /// `PIPE_BUF` bytes and never interleaves with another:
-/// - `start ID LEASE SOFT_MS HARD_MS` (a limit of `-` means none),
+/// - `start ID LEASE SOFT_MS HARD_MS START_NS` (a limit of `-` means none; the start instant on
+///   `CLOCK_MONOTONIC`, optional),
 /// - `end ID`,
 /// - `beat`,
 /// - `bye` (the child will exit after this: `max_jobs` reached),
 /// - `prog PID` / `progend PID` (an exec program's process group started / ended).
 /// An id is percent-escaped where it holds `%`, a space or a line break, so it stays one field.
 public enum ChildMessage: Hashable, Sendable {
-    /// A job started under `lease`, with its effective limits in milliseconds.
-    case started(id: JobID, lease: Int, softMilliseconds: Int64?, hardMilliseconds: Int64?)
+    /// A job started under `lease`, with its effective limits in milliseconds, at `at` on the
+    /// child's `CLOCK_MONOTONIC` (the master may read the line up to a second later, and the
+    /// limits count from the start, not from the reading).
+    case started(id: JobID, lease: Int, softMilliseconds: Int64?, hardMilliseconds: Int64?, at: MonotonicClock.Instant? = nil)
     /// The job's outcome was recorded.
     case ended(id: JobID)
     /// Idle and alive.
@@ -28,11 +31,34 @@ public enum ChildMessage: Hashable, Sendable {
     /// That program ended.
     case programEnded(ProcessID)
 
+    /// The master's longest sleep: it wakes at least this often and reads every child's pipe then.
+    public static let masterLongestSleep: Duration = .seconds(1)
+
+    /// A start whose soft or hard limit is under this must reach the master at once; a longer
+    /// limit leaves room to read the line at the master's next regular wake-up
+    /// (``masterLongestSleep``) and still act on time, since the line carries the start instant.
+    public static let promptLimitMilliseconds: Int64 = 3000
+
+    /// Whether the master must read this line now (``MasterChannel`` rings its doorbell) rather
+    /// than at its next regular wake-up: a start with a short limit, or `bye` (the master forks
+    /// the replacement before the child exits).
+    public var needsPromptReading: Bool {
+        switch self {
+        case let .started(_, _, soft, hard, _):
+            return [soft, hard].contains { $0.map { $0 < Self.promptLimitMilliseconds } ?? false }
+        case .leaving:
+            return true
+        case .ended, .beat, .program, .programEnded:
+            return false
+        }
+    }
+
     /// The line, with its trailing newline.
     public var line: String {
         switch self {
-        case let .started(id, lease, soft, hard):
-            return "start \(Self.escape(id.rawValue)) \(lease) \(soft.map(String.init) ?? "-") \(hard.map(String.init) ?? "-")\n"
+        case let .started(id, lease, soft, hard, at):
+            let start = at.map { " \($0.nanoseconds)" } ?? ""
+            return "start \(Self.escape(id.rawValue)) \(lease) \(soft.map(String.init) ?? "-") \(hard.map(String.init) ?? "-")\(start)\n"
         case let .ended(id):
             return "end \(Self.escape(id.rawValue))\n"
         case .beat:
@@ -52,9 +78,14 @@ public enum ChildMessage: Hashable, Sendable {
         let fields = line.split(separator: " ", omittingEmptySubsequences: false)
         switch fields.first {
         case "start":
-            guard fields.count == 5, let id = Self.unescape(fields[1]), let lease = Int(fields[2]),
+            guard fields.count == 5 || fields.count == 6, let id = Self.unescape(fields[1]), let lease = Int(fields[2]),
                   let soft = Self.limit(fields[3]), let hard = Self.limit(fields[4]) else { return nil }
-            self = .started(id: JobID(id), lease: lease, softMilliseconds: soft, hardMilliseconds: hard)
+            var at: MonotonicClock.Instant?
+            if fields.count == 6 {
+                guard let nanoseconds = Int64(fields[5]), nanoseconds >= 0 else { return nil }
+                at = MonotonicClock.Instant(nanoseconds: nanoseconds)
+            }
+            self = .started(id: JobID(id), lease: lease, softMilliseconds: soft, hardMilliseconds: hard, at: at)
         case "end":
             guard fields.count == 2, let id = Self.unescape(fields[1]) else { return nil }
             self = .ended(id: JobID(id))

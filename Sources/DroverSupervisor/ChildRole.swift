@@ -47,8 +47,8 @@ public struct ChildContext: Sendable {
     /// How long a job's lease lasts without renewal: how soon another host recovers the jobs
     /// of a host that vanished (a SIGKILLed master's children die with it).
     public var lease: Duration
-    /// The write end of the pipe to the master: ``ChildMessage`` lines go here.
-    public var events: FileDescriptor
+    /// The way to the master: ``ChildMessage`` lines go here.
+    public var channel: MasterChannel
     /// The master's id.
     public var masterPID: ProcessID
     /// Reopens the log file this process writes to (the master's, shared from the fork): what

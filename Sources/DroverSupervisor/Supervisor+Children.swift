@@ -32,10 +32,11 @@ extension Supervisor {
             delaySpawns(key, by: .seconds(1))
             return
         }
-        let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd]
+        let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd] + (doorbell.map { [$0.readEnd] } ?? [])
         let context = ChildContext(
             pool: pool, config: config, redis: options.redis, maxJobs: isService ? nil : pool.maxJobs.map(Self.jittered),
-            burst: options.burst, name: options.name, lease: options.lease, events: pipe.writeEnd, masterPID: masterPID,
+            burst: options.burst, name: options.name, lease: options.lease,
+            channel: MasterChannel(pipe: pipe.writeEnd, doorbell: doorbell?.writeEnd), masterPID: masterPID,
             reopenLogs: options.reopenLogs
         )
         let result: Posix.ForkResult
@@ -84,14 +85,14 @@ extension Supervisor {
 
     // MARK: - Reading child pipes
 
-    /// Reads every child pipe that `poll` reported.
-    func readChildren(_ ready: [Poller.Ready]) {
-        guard !ready.isEmpty else { return }
-        let byDescriptor = Dictionary(children.values.compactMap { child in child.pipe.map { ($0.rawValue, child) } },
-                                      uniquingKeysWith: { first, _ in first })
-        for entry in ready {
-            if let child = byDescriptor[entry.descriptor] { read(child) }
+    /// Empties the doorbell, then reads every child's pipe: one non-blocking read each for an
+    /// idle child, and a pass runs about once a second plus once per ring.
+    func readChildren() {
+        if let doorbell {
+            var bytes: [UInt8] = []
+            while case .read = (try? doorbell.readEnd.read(into: &bytes, maxCount: 4096)) ?? .wouldBlock { bytes.removeAll() }
         }
+        for child in children.values { read(child) }
     }
 
     /// Reads what the child wrote and applies each line. End of file closes the pipe, so a
@@ -135,10 +136,13 @@ extension Supervisor {
         }
         child.lastHeard = now
         switch message {
-        case let .started(id, lease, soft, hard):
+        case let .started(id, lease, soft, hard, at):
             logger.debug("\(child.role) \(child.pid) started job \(id)", metadata: ["job_id": "\(id)"])
+            // Limits count from the child's start instant (the line may be read up to a second
+            // later), never from the future.
+            let started = at.map { min($0, now) } ?? now
             child.job = ChildProcess.RunningJob(id: id, lease: lease,
-                                                limits: LimitClock(started: now, softMilliseconds: soft, hardMilliseconds: hard))
+                                                limits: LimitClock(started: started, softMilliseconds: soft, hardMilliseconds: hard))
         case let .ended(id):
             if child.job?.id == id { child.job = nil }
             child.jobsDone += 1

@@ -70,6 +70,9 @@ public final class Supervisor {
     let logger: Logger
     let masterPID = Posix.getpid()
     var signalPipe: SignalPipe?
+    /// Rung by children whose news cannot wait for the next regular wake-up (``MasterChannel``).
+    /// The master keeps the write end open, so the read end never reports a hang-up.
+    var doorbell: Pipe?
     var children: [ProcessID: ChildProcess] = [:]
     var phase = Phase.running
     /// TTIN/TTOU (every pool) and `drover control scale` (one pool): children added to, or
@@ -120,6 +123,7 @@ public final class Supervisor {
     /// - Throws: `SystemError` when the signal pipe cannot be installed or `poll(2)` fails.
     public func run() throws -> Int32 {
         signalPipe = try SignalPipe(signals: [.term, .int, .quit, .hup, .usr1, .ttin, .ttou, .chld])
+        doorbell = try Pipe(nonBlockingRead: true, nonBlockingWrite: true)
         try? Posix.ignore(.pipe)
         // Orphaned grandchildren (a program a killed child had started) come back to the master
         // to be reaped, instead of to init.
@@ -128,8 +132,8 @@ public final class Supervisor {
         services = options.burst ? [] : options.services(config)
         logger.info("master \(masterPID) starting: \(poolSummary)")
         while true {
-            let ready = try poll()
-            readChildren(ready)
+            try poll()
+            readChildren()
             reapChildren()
             handleSignals()
             enforceTimeLimits()
@@ -146,21 +150,21 @@ public final class Supervisor {
         return 0
     }
 
-    /// Sleeps until a descriptor is ready or the next timer is due.
-    private func poll() throws(SystemError) -> [Poller.Ready] {
+    /// Sleeps until a signal, the doorbell, or the next timer. Children's pipes are not watched:
+    /// each pass reads them all (``MasterChannel`` says why).
+    private func poll() throws(SystemError) {
         var poller = Poller()
         if let signalPipe { poller.add(signalPipe.readFD) }
-        for child in children.values {
-            if let pipe = child.pipe { poller.add(pipe) }
-        }
-        return try poller.poll(until: nextWake())
+        if let doorbell { poller.add(doorbell.readEnd) }
+        _ = try poller.poll(until: nextWake())
     }
 
     /// The earliest timer: a time limit, the graceful deadline, a delayed spawn, the watchdog,
-    /// a Redis check. At most a second, as a floor under any missed edge.
+    /// a Redis check. At most ``ChildMessage/masterLongestSleep``: children count on reading
+    /// within that.
     private func nextWake() -> MonotonicClock.Instant {
         let now = MonotonicClock.now()
-        var wake = now.advanced(by: .seconds(1))
+        var wake = now.advanced(by: ChildMessage.masterLongestSleep)
         func consider(_ instant: MonotonicClock.Instant?) {
             if let instant, instant < wake { wake = instant }
         }

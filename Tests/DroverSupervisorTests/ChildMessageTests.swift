@@ -16,6 +16,29 @@ import Testing
         #expect(ChildMessage(line: "start x 1 - 500") == message)
     }
 
+    @Test func startLineCarriesTheStartInstant() {
+        let at = MonotonicClock.Instant(nanoseconds: 123_456_789_012)
+        let message = ChildMessage.started(id: JobID("j"), lease: 30, softMilliseconds: nil, hardMilliseconds: 60_000, at: at)
+        #expect(message.line == "start j 30 - 60000 123456789012\n")
+        #expect(ChildMessage(line: message.line.dropLast()) == message)
+    }
+
+    /// Only what the master must act on within a second wakes it: a start with a limit under
+    /// 3 s, and `bye`.
+    @Test func promptReadingIsForShortLimitsAndBye() {
+        func start(_ soft: Int64?, _ hard: Int64?) -> ChildMessage {
+            .started(id: JobID("j"), lease: 30, softMilliseconds: soft, hardMilliseconds: hard)
+        }
+        #expect(start(nil, 2_999).needsPromptReading)
+        #expect(start(500, 180_000).needsPromptReading)
+        #expect(!start(nil, nil).needsPromptReading)
+        #expect(!start(3_000, 180_000).needsPromptReading)
+        #expect(ChildMessage.leaving.needsPromptReading)
+        #expect(!ChildMessage.ended(id: JobID("j")).needsPromptReading)
+        #expect(!ChildMessage.beat.needsPromptReading)
+        #expect(!ChildMessage.program(ProcessID(rawValue: 42)).needsPromptReading)
+    }
+
     @Test func endAndBeatRoundTrip() {
         #expect(ChildMessage(line: "end abc") == .ended(id: JobID("abc")))
         #expect(ChildMessage(line: "beat") == .beat)
@@ -34,7 +57,7 @@ import Testing
     }
 
     @Test func malformedLinesAreRejected() {
-        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "end", "end a b", "beat now", "hello", "end %zz",
+        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "start x 1 - - -5", "start x 1 - - soon", "start x 1 - - 5 6", "end", "end a b", "beat now", "hello", "end %zz",
                      "prog", "prog 1", "prog -3", "prog x", "progend 5 6"] {
             #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
         }

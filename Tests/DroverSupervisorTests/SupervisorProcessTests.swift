@@ -101,6 +101,26 @@ struct SupervisorProcessTests {
         try harness.waitFor(next, "finished") { $0.state == .finished }
     }
 
+    /// A limit of 3 s or more does not wake the master at the job's start (`MasterChannel`): it
+    /// reads the start line at its next regular wake-up, up to a second later, and still kills
+    /// on time, counting from the start instant the line carries.
+    @Test func aLongHardLimitReadWithoutAWakeUpStillKillsOnTime() throws {
+        let harness = try SupervisorHarness()
+        try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
+            options.timeLimit = TimeSpan(milliseconds: 3_500)
+            options.maxAttempts = 1
+        }
+        let failed = try harness.waitFor(id, timeout: .seconds(15), "failed") { $0.state == .failed }
+        #expect(failed.error?.type == "TimeLimit", "\(String(describing: failed.error))")
+        if let started = failed.startedAt, let ended = failed.endedAt {
+            print("hard limit 3.5 s, start line read lazily: job failed \(ended - started) ms after it started")
+            #expect(ended - started >= 3_500)
+            #expect(ended - started < 4_000)
+        }
+    }
+
     @Test func aJobPastItsSoftTimeLimitIsCancelledByUsr1AndItsChildLives() throws {
         let harness = try SupervisorHarness()
         try harness.start(["--concurrency", "1"])

@@ -30,9 +30,8 @@ enum SchedulerRole {
         // before PDEATHSIG does.
         try? Posix.ignore(.pipe)
         var options = options(context.config)
-        let events = context.events
-        let beat = ChildMessage.beat.line
-        options.beat = { try? events.writeAll(beat) }
+        let channel = context.channel
+        options.beat = { channel.send(.beat) }
         options.masterPID = context.masterPID
         options.stopSignals = [.term, .int]
         options.reopenLogs = context.reopenLogs

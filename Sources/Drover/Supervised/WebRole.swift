@@ -37,9 +37,8 @@ enum WebRole {
         if settings.token == nil {
             logger.warning("http child: no token_file, so every state-changing request is refused")
         }
-        let events = context.events
-        let beat = ChildMessage.beat.line
-        Posix.exit(serve(settings, logger: logger, beat: { try? events.writeAll(beat) }, masterPID: context.masterPID,
+        let channel = context.channel
+        Posix.exit(serve(settings, logger: logger, beat: { channel.send(.beat) }, masterPID: context.masterPID,
                          reopenLogs: context.reopenLogs))
     }
 

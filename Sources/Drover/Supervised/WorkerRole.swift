@@ -27,7 +27,7 @@ enum WorkerRole {
         options.defaultTimeLimit = (pool.timeLimit ?? context.config.jobDefaults.timeLimit)?.duration
         if let name = context.name { options.name = "\(name):\(Posix.getpid())" }
         options.lease = context.lease
-        let events = PipeWorkerEvents(pipe: context.events, maxJobs: context.maxJobs)
+        let events = PipeWorkerEvents(channel: context.channel, maxJobs: context.maxJobs)
         options.events = events
         ExecPrograms.observer.withLock { $0 = { pid, running in events.program(pid, running: running) } }
         var logger = Logger(label: "drover.worker")
