@@ -32,8 +32,8 @@ public final class RedisClient {
         public var sentinelCheckInterval: Duration = .seconds(1)
         /// How long a reply is awaited by watching the socket before sleeping in the kernel
         /// (`RedisConnection.replySpin`): 100 µs by default, which halves a producer's round trip
-        /// on this kind of virtual machine for at most 100 µs of CPU per slow reply. Worker
-        /// processes turn it off (`Worker`). `DROVER_REDIS_SPIN_US` overrides both (0 turns it off).
+        /// on this kind of virtual machine for at most 100 µs of CPU per slow reply.
+        /// `DROVER_REDIS_SPIN_US` overrides it (0 turns it off).
         public var replySpin: Duration = Options.defaultReplySpin
         /// Creates options.
         public init(url: RedisURL) { self.url = url }
@@ -42,7 +42,7 @@ public final class RedisClient {
         public static let defaultReplySpin: Duration = spinOverride ?? .microseconds(100)
 
         /// `DROVER_REDIS_SPIN_US` microseconds (0…10,000) when set: the reply spin of every client
-        /// of this process, producers' and workers' alike.
+        /// of this process.
         public static let spinOverride: Duration? = {
             guard let text = getenv("DROVER_REDIS_SPIN_US").map({ String(cString: $0) }), let micros = Int(text),
                   (0...10_000).contains(micros) else { return nil }

@@ -79,11 +79,6 @@ public final class Worker {
     ///   - prefix: the key prefix.
     ///   - handlers: the job names it serves.
     public init(redis: RedisClient.Options, prefix: String, handlers: HandlerRegistry, options: Options, logger: Logger) {
-        // No reply spin for workers unless asked for: it took standalone workers from about 7k to
-        // 12–19k no-op jobs/s here, but supervised ones (whose master wakes twice a job) fell from
-        // about 8k to 5–7k (README, "Waiting for a reply").
-        var redis = redis
-        if RedisClient.Options.spinOverride == nil { redis.replySpin = .zero }
         store = JobStore(client: RedisClient(options: redis), prefix: prefix)
         self.handlers = handlers
         self.options = options
