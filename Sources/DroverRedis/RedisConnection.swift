@@ -137,7 +137,7 @@ public final class RedisConnection {
         guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
         var raw: UnsafeMutableRawPointer?
         var status = Int32(REDIS_OK)
-        if replySpin > .zero { status = try spinForReply(&raw) }
+        if replySpin > .zero { status = spinForReply(&raw) }
         if status == REDIS_OK, raw == nil { status = redisGetReply(context, &raw) }
         guard status == REDIS_OK, let raw else { throw markBroken(currentError(command: command)) }
         defer { freeReplyObject(raw) }
@@ -162,7 +162,7 @@ public final class RedisConnection {
     /// costs at most `replySpin` of CPU before the usual sleep. Each turn yields the CPU
     /// (`sched_yield`), so a spinning worker never holds off Redis or another worker that shares
     /// its core: without that, two spinning workers beside Redis on two cores lost throughput.
-    private func spinForReply(_ raw: inout UnsafeMutableRawPointer?) throws(RedisError) -> Int32 {
+    private func spinForReply(_ raw: inout UnsafeMutableRawPointer?) -> Int32 {
         if redisGetReplyFromReader(context, &raw) != REDIS_OK { return Int32(REDIS_ERR) }
         if raw != nil { return Int32(REDIS_OK) }
         var done: Int32 = 0

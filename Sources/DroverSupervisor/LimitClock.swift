@@ -27,7 +27,8 @@ public struct LimitClock: Sendable, Equatable {
 
     /// Starts timing a job.
     /// - Parameters:
-    ///   - started: the master's monotonic time when the `start` line arrived.
+    ///   - started: when the job started on the monotonic clock (the child's own reading, which the
+    ///     line carries, bounded by the child's fork and the line's reading).
     ///   - softMilliseconds: the soft limit, if any.
     ///   - hardMilliseconds: the hard limit, if any.
     public init(started: MonotonicClock.Instant, softMilliseconds: Int64?, hardMilliseconds: Int64?) {

@@ -9,15 +9,15 @@ import Synchronization
 /// machine (README, "Waiting for a reply"). The master wakes at least every
 /// ``ChildMessage/masterLongestSleep`` and then reads every pipe, so a line rings only when the
 /// master must act on it sooner (``ChildMessage/needsPromptReading``), for the child's first line
-/// (it is up: READY waits for that), and once 16 KiB have gone unannounced, well before a pipe's
-/// 64 KiB fill and block the child. A line is in the pipe before anything rings, so a child that
-/// dies a moment later has still told the master which job it held: the master reads the pipe
-/// when it reaps.
+/// (it is up: READY waits for that), once 16 KiB have gone unannounced (a pipe holds 64 KiB), and
+/// whenever the pipe is full (a user past `fs.pipe-user-pages-soft` gets 4 KiB pipes). A line is
+/// in the pipe before anything rings, so a child that dies a moment later has still told the
+/// master which job it held: the master reads the pipe when it reaps.
 public final class MasterChannel: Sendable {
-    /// The write end of the child's pipe.
+    /// The write end of the child's pipe, non-blocking (a full pipe rings before it waits).
     public let pipe: FileDescriptor
     /// The write end of the shared doorbell (non-blocking: a full doorbell already wakes the
-    /// master), or nil to ring on every line.
+    /// master), or nil: then lines wait for the master's next regular pass.
     let doorbell: FileDescriptor?
     /// Bytes written since the doorbell last rang; -1 before the first line.
     private let unannounced = Atomic<Int>(-1)
@@ -35,13 +35,22 @@ public final class MasterChannel: Sendable {
     /// interleave) and rings when the master should read it soon. Errors are ignored: a closed
     /// pipe means the master is gone, and `PR_SET_PDEATHSIG` ends this process.
     public func send(_ message: ChildMessage) {
-        let line = message.line
-        try? pipe.writeAll(line)
-        guard let doorbell else { return }
-        let before = unannounced.wrappingAdd(line.utf8.count, ordering: .relaxed).oldValue
-        if message.needsPromptReading || before < 0 || before + line.utf8.count >= Self.announceEvery {
-            unannounced.store(0, ordering: .relaxed)
-            _ = try? doorbell.write([1])
+        let bytes = Array(message.line.utf8)
+        // A line under PIPE_BUF goes in whole or not at all, even without blocking.
+        let written: Int?
+        do { written = try pipe.write(bytes) } catch { return }
+        if written == nil {
+            ring()
+            try? pipe.writeAll(bytes)  // waits for the master to make room
         }
+        let before = unannounced.wrappingAdd(bytes.count, ordering: .relaxed).oldValue
+        if message.needsPromptReading || before < 0 || before + bytes.count >= Self.announceEvery {
+            ring()
+        }
+    }
+
+    private func ring() {
+        unannounced.store(0, ordering: .relaxed)
+        _ = try? doorbell?.write([1])
     }
 }

@@ -26,7 +26,7 @@ extension Supervisor {
         assert((try? ProcessStats.threadCount()) == 1, "the master must be single-threaded to fork (PLATFORM.md)")
         let pipe: Pipe
         do {
-            pipe = try Pipe(nonBlockingRead: true, nonBlockingWrite: false)
+            pipe = try Pipe(nonBlockingRead: true, nonBlockingWrite: true)  // see MasterChannel.send
         } catch {
             logger.error("cannot open a pipe for a \(pool.name) child: \(error)")
             delaySpawns(key, by: .seconds(1))
@@ -95,8 +95,8 @@ extension Supervisor {
         for child in children.values { read(child) }
     }
 
-    /// Reads what the child wrote and applies each line. End of file closes the pipe, so a
-    /// dying child's hang-up does not wake `poll` again before it is reaped.
+    /// Reads what the child wrote and applies each line. End of file (the child is gone) closes
+    /// the pipe; the child itself is reaped on its SIGCHLD.
     func read(_ child: ChildProcess) {
         guard let pipe = child.pipe else { return }
         var bytes: [UInt8] = []
@@ -139,8 +139,8 @@ extension Supervisor {
         case let .started(id, lease, soft, hard, at):
             logger.debug("\(child.role) \(child.pid) started job \(id)", metadata: ["job_id": "\(id)"])
             // Limits count from the child's start instant (the line may be read up to a second
-            // later), never from the future.
-            let started = at.map { min($0, now) } ?? now
+            // later), never from the future nor from before the child was forked.
+            let started = at.map { max(min($0, now), child.started) } ?? now
             child.job = ChildProcess.RunningJob(id: id, lease: lease,
                                                 limits: LimitClock(started: started, softMilliseconds: soft, hardMilliseconds: hard))
         case let .ended(id):

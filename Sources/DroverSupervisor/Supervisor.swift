@@ -4,7 +4,7 @@ import DroverRedis
 import DroverSystem
 import Logging
 
-/// The master: one thread, a `poll(2)` loop over the signal pipe, one pipe per child and timers,
+/// The master: one thread, a `poll(2)` loop over the signal pipe, the children's doorbell and timers,
 /// and a short list of named steps per pass (gunicorn `Arbiter.run`, Unicorn `join`).
 ///
 /// It never starts a thread, a Task or Dispatch work, because it forks (PLATFORM.md: a child

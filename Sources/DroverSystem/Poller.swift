@@ -3,7 +3,7 @@ import Glibc
 
 /// One `poll(2)` over a list of descriptors: the master loop's only place to sleep.
 ///
-/// The supervisor rebuilds it each turn from the signal pipe and one pipe per child, then
+/// The supervisor rebuilds it each turn from the signal pipe and the children's doorbell, then
 /// waits until the earliest timer. Holding the descriptors keeps them open while polled; a
 /// descriptor closed in the meantime has number -1, which `poll(2)` skips.
 public struct Poller: Sendable {

@@ -69,6 +69,8 @@ import Testing
         // Jobs before, during and after the rotation: the rotation lands while the children are busy.
         let before = try store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop"), count: 300)).map(\.id.rawValue)
         try Self.awaitFinished(store, 300)
+        // The master reads its children's lines at its next pass (within a second), then logs them.
+        try Self.awaitFile(log, containingAll: before.map { "started job \($0)" })
         let during = try store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop"), count: 3000)).map(\.id.rawValue)
         let rotate = try Tool.run("logrotate", ["-f", "-s", directory.path + "/state", conf])
         #expect(rotate.exitCode == 0, "\(rotate)")
@@ -76,6 +78,7 @@ import Testing
         try Self.awaitFile(log, containing: "log files reopened")
         let after = try store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop"), count: 300)).map(\.id.rawValue)
         try Self.awaitFinished(store, 3600)
+        try Self.awaitFile(log, containingAll: after.map { "started job \($0)" })
 
         let old = try String(contentsOfFile: log + ".1", encoding: .utf8)
         let new = try String(contentsOfFile: log, encoding: .utf8)
@@ -130,6 +133,19 @@ import Testing
         }
         let content = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(missing)"
         throw TestFixtureError("\(path) did not show \"\(text)\" within \(timeout):\n\(content.suffix(2000))")
+    }
+
+    static func awaitFile(_ path: String, containingAll texts: [String], timeout: Duration = .seconds(15)) throws {
+        let deadline = ContinuousClock.now + timeout
+        var missing = texts
+        while ContinuousClock.now < deadline {
+            if let content = try? String(contentsOfFile: path, encoding: .utf8) {
+                missing = missing.filter { !content.contains($0) }
+                if missing.isEmpty { return }
+            }
+            usleep(20_000)
+        }
+        throw TestFixtureError("\(path) did not show \(missing.count) of \(texts.count) lines within \(timeout), e.g. \(missing.prefix(3))")
     }
 
     /// Polls Redis until `count` jobs of queue default have finished.

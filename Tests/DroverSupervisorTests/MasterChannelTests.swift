@@ -1,24 +1,25 @@
 import DroverCore
 import DroverSupervisor
 import DroverSystem
+import Foundation
 import Testing
 
 /// The child's side of the channel, over real pipes: every line lands in the child's pipe, and
 /// the doorbell rings only for what the master must read at once.
 @Suite struct MasterChannelTests {
     struct Pipes {
-        let lines: Pipe
-        let doorbell: Pipe
+        let lines: DroverSystem.Pipe
+        let doorbell: DroverSystem.Pipe
         let channel: MasterChannel
 
         init() throws {
-            lines = try Pipe(nonBlockingRead: true)
-            doorbell = try Pipe(nonBlockingRead: true, nonBlockingWrite: true)
+            lines = try DroverSystem.Pipe(nonBlockingRead: true, nonBlockingWrite: true)
+            doorbell = try DroverSystem.Pipe(nonBlockingRead: true, nonBlockingWrite: true)
             channel = MasterChannel(pipe: lines.writeEnd, doorbell: doorbell.writeEnd)
         }
 
         /// Bytes waiting in `pipe` now (non-blocking).
-        func take(_ pipe: Pipe) throws -> [UInt8] {
+        func take(_ pipe: DroverSystem.Pipe) throws -> [UInt8] {
             var bytes: [UInt8] = []
             while case .read = try pipe.readEnd.read(into: &bytes) {}
             return bytes
@@ -61,8 +62,32 @@ import Testing
         #expect(rings == 3)  // at each 164th line of 100 bytes: 16,400 bytes unannounced
     }
 
+    /// A full pipe (4 KiB here, as for a user past `fs.pipe-user-pages-soft`) rings before the
+    /// child waits for room, so the child is not left blocked until the master's next pass.
+    @Test func aFullPipeRingsBeforeWaiting() throws {
+        let p = try Pipes()
+        #expect(fcntl(p.lines.writeEnd.rawValue, 1031 /* F_SETPIPE_SZ */, 4096) == 4096)
+        p.channel.send(.beat)
+        _ = try p.rings()
+        while try p.lines.writeEnd.write([0x2e]) != nil {}  // byte by byte: not a byte of room left
+        let sent = DispatchSemaphore(value: 0)
+        let channel = p.channel
+        Thread.detachNewThread {
+            channel.send(.ended(id: JobID("j")))  // rings, then waits for room
+            sent.signal()
+        }
+        var poller = Poller()
+        poller.add(p.doorbell.readEnd)
+        #expect(try !poller.poll(timeoutMilliseconds: 10_000).isEmpty)
+        #expect(try p.rings() == 1)
+        var text = try p.text()
+        #expect(sent.wait(timeout: .now() + 10) == .success)
+        text += try p.text()
+        #expect(text.hasSuffix("end j\n"))
+    }
+
     @Test func withoutADoorbellLinesStillArrive() throws {
-        let lines = try Pipe(nonBlockingRead: true)
+        let lines = try DroverSystem.Pipe(nonBlockingRead: true)
         MasterChannel(pipe: lines.writeEnd, doorbell: nil).send(.beat)
         var bytes: [UInt8] = []
         _ = try lines.readEnd.read(into: &bytes)
