@@ -247,6 +247,11 @@ public final class RedisClient {
         let connection = try connect()
         do {
             try connection.setTimeout(blockFor + options.commandTimeout)
+            // A blocking command's reply is not expected soon: sleep at once (an idle worker's
+            // wait would otherwise cost a spin, and count as a miss against the next spins).
+            let spin = connection.replySpin
+            connection.replySpin = .zero
+            defer { connection.replySpin = spin }
             let value = try connection.command(command)
             try connection.setTimeout(options.commandTimeout)
             return value

@@ -20,6 +20,12 @@ public final class RedisConnection {
     /// How long `readReply` watches the socket before it sleeps in the kernel (zero: sleep at
     /// once). See `RedisClient.Options.replySpin` for why.
     public var replySpin: Duration = .zero
+    /// Replies left to wait for without spinning, and the length of the next such run. A server
+    /// that never answers within the spin (far away over a network, or slow) would only burn CPU:
+    /// each reply the spin misses skips the next spins, 1, 2, 4 … up to 1,024 replies, and a
+    /// reply caught within the spin ends that.
+    private(set) var spinSkips = 0
+    private var spinSkipRun = 0
 
     /// Connects over TCP.
     /// - Throws: `RedisError` `.connectionRefused`, `.timeout` or `.connectionLost`.
@@ -137,7 +143,16 @@ public final class RedisConnection {
         guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
         var raw: UnsafeMutableRawPointer?
         var status = Int32(REDIS_OK)
-        if replySpin > .zero { status = spinForReply(&raw) }
+        if replySpin > .zero {
+            if spinSkips > 0 {
+                spinSkips -= 1
+            } else {
+                let caught: Bool
+                (status, caught) = spinForReply(&raw)
+                spinSkipRun = caught ? 0 : min(max(1, spinSkipRun * 2), 1024)
+                spinSkips = spinSkipRun
+            }
+        }
         if status == REDIS_OK, raw == nil { status = redisGetReply(context, &raw) }
         guard status == REDIS_OK, let raw else { throw markBroken(currentError(command: command)) }
         defer { freeReplyObject(raw) }
@@ -162,17 +177,21 @@ public final class RedisConnection {
     /// costs at most `replySpin` of CPU before the usual sleep. Each turn yields the CPU
     /// (`sched_yield`), so a spinning worker never holds off Redis or another worker that shares
     /// its core: without that, two spinning workers beside Redis on two cores lost throughput.
-    private func spinForReply(_ raw: inout UnsafeMutableRawPointer?) -> Int32 {
-        if redisGetReplyFromReader(context, &raw) != REDIS_OK { return Int32(REDIS_ERR) }
-        if raw != nil { return Int32(REDIS_OK) }
+    /// - Returns: hiredis's status, and whether the reply (or its first bytes) came within the spin.
+    private func spinForReply(_ raw: inout UnsafeMutableRawPointer?) -> (status: Int32, caught: Bool) {
+        if redisGetReplyFromReader(context, &raw) != REDIS_OK { return (Int32(REDIS_ERR), true) }
+        if raw != nil { return (Int32(REDIS_OK), true) }
         var done: Int32 = 0
         while done == 0 {
-            if redisBufferWrite(context, &done) != REDIS_OK { return Int32(REDIS_ERR) }
+            if redisBufferWrite(context, &done) != REDIS_OK { return (Int32(REDIS_ERR), true) }
         }
         let deadline = ContinuousClock.now.advanced(by: replySpin)
         var watched = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-        while poll(&watched, 1, 0) == 0 && ContinuousClock.now < deadline { sched_yield() }
-        return Int32(REDIS_OK)
+        while true {
+            if poll(&watched, 1, 0) != 0 { return (Int32(REDIS_OK), true) }
+            if ContinuousClock.now >= deadline { return (Int32(REDIS_OK), false) }
+            sched_yield()
+        }
     }
 
     /// In the message of an error made from such a reply.

@@ -1,4 +1,4 @@
-import DroverRedis
+@testable import DroverRedis
 import DroverTestSupport
 import Foundation
 import Testing
@@ -54,6 +54,34 @@ import Testing
         let replies = try client.pipeline([RedisCommand("SET", "k", "v"), slow, RedisCommand("GET", "k"), RedisCommand("PING")])
         #expect(replies == [.status("OK"), .bulk(Array("slow".utf8)), .bulk(Array("v".utf8)), .status("PONG")])
         #expect(try client.command("INCR", "n") == .integer(1))
+    }
+
+    /// Replies the spin misses make the next spins skip (1, 2, 4 … replies), so a far or slow
+    /// server does not cost a spin per command; a reply caught within the spin ends that.
+    @Test func missedSpinsAreSkippedThenTriedAgain() throws {
+        let server = try RedisServer()
+        let connection = try RedisConnection(unixPath: server.socketPath, connectTimeout: .seconds(1), commandTimeout: .seconds(5))
+        connection.replySpin = .microseconds(100)
+        let slow = RedisCommand("EVAL", """
+            local t = redis.call('TIME'); local start = t[1] * 1000000 + t[2]
+            repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 5000
+            return 1
+            """, "0")
+        try connection.command(slow)
+        #expect(connection.spinSkips == 1)
+        try connection.command(slow)  // not spun: skipped
+        #expect(connection.spinSkips == 0)
+        try connection.command(slow)  // spun and missed again: a longer run
+        #expect(connection.spinSkips == 2)
+        try connection.command(slow)
+        try connection.command(slow)
+        // Spinning for a reply that comes quickly catches it, and the skipping ends.
+        var caughtOnce = false
+        for _ in 0..<3000 where !caughtOnce {
+            try connection.command("PING")
+            caughtOnce = connection.spinSkips == 0
+        }
+        #expect(caughtOnce)
     }
 
     /// A server stuck in a long script answers BUSY: that is "unavailable" (wait and retry, the
