@@ -251,10 +251,13 @@ public final class RedisClient {
             // wait would otherwise cost a spin, and count as a miss against the next spins).
             let spin = connection.replySpin
             connection.replySpin = .zero
-            defer { connection.replySpin = spin }
-            let value = try connection.command(command)
-            try connection.setTimeout(options.commandTimeout)
-            return value
+            // Also after an error reply (the connection still serves): later commands get the
+            // ordinary timeout back.
+            defer {
+                connection.replySpin = spin
+                if !connection.isBroken { try? connection.setTimeout(options.commandTimeout) }
+            }
+            return try connection.command(command)
         } catch {
             throw noteFailure(error)
         }

@@ -25,7 +25,7 @@ public final class RedisConnection {
     /// each reply the spin misses skips the next spins, 1, 2, 4 … up to 1,024 replies, and a
     /// reply caught within the spin ends that.
     private(set) var spinSkips = 0
-    private var spinSkipRun = 0
+    private(set) var spinSkipRun = 0
 
     /// Connects over TCP.
     /// - Throws: `RedisError` `.connectionRefused`, `.timeout` or `.connectionLost`.
@@ -143,7 +143,9 @@ public final class RedisConnection {
         guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
         var raw: UnsafeMutableRawPointer?
         var status = Int32(REDIS_OK)
-        if replySpin > .zero {
+        // A reply already read (a pipeline's later replies) says nothing about the spin.
+        if redisGetReplyFromReader(context, &raw) != REDIS_OK { status = Int32(REDIS_ERR) }
+        if status == REDIS_OK, raw == nil, replySpin > .zero {
             if spinSkips > 0 {
                 spinSkips -= 1
             } else {
@@ -179,8 +181,6 @@ public final class RedisConnection {
     /// its core: without that, two spinning workers beside Redis on two cores lost throughput.
     /// - Returns: hiredis's status, and whether the reply (or its first bytes) came within the spin.
     private func spinForReply(_ raw: inout UnsafeMutableRawPointer?) -> (status: Int32, caught: Bool) {
-        if redisGetReplyFromReader(context, &raw) != REDIS_OK { return (Int32(REDIS_ERR), true) }
-        if raw != nil { return (Int32(REDIS_OK), true) }
         var done: Int32 = 0
         while done == 0 {
             if redisBufferWrite(context, &done) != REDIS_OK { return (Int32(REDIS_ERR), true) }
@@ -189,8 +189,9 @@ public final class RedisConnection {
         var watched = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
         while true {
             if poll(&watched, 1, 0) != 0 { return (Int32(REDIS_OK), true) }
-            if ContinuousClock.now >= deadline { return (Int32(REDIS_OK), false) }
             sched_yield()
+            // After the yield, not before: a thread kept off the CPU past the budget missed.
+            if ContinuousClock.now >= deadline { return (Int32(REDIS_OK), false) }
         }
     }
 
