@@ -38,14 +38,11 @@ public final class RedisClient {
         /// Creates options.
         public init(url: RedisURL) { self.url = url }
 
-        /// 100 µs, or `spinOverride`.
-        public static let defaultReplySpin: Duration = spinOverride ?? .microseconds(100)
-
-        /// `DROVER_REDIS_SPIN_US` microseconds (0…10,000) when set: the reply spin of every client
-        /// of this process.
-        public static let spinOverride: Duration? = {
+        /// `DROVER_REDIS_SPIN_US` microseconds (0…10,000) when set, else 100 µs: the reply spin of
+        /// every client of this process.
+        public static let defaultReplySpin: Duration = {
             guard let text = getenv("DROVER_REDIS_SPIN_US").map({ String(cString: $0) }), let micros = Int(text),
-                  (0...10_000).contains(micros) else { return nil }
+                  (0...10_000).contains(micros) else { return .microseconds(100) }
             return .microseconds(micros)
         }()
     }

@@ -182,8 +182,8 @@ public final class RedisConnection {
     }
 
     /// Sends what is queued, then watches the socket with zero-timeout `poll` until the reply has
-    /// started to arrive or `replySpin` has passed; `redisGetReply` then reads it. A reply already
-    /// buffered (a pipeline's later replies) is taken as is.
+    /// started to arrive or `replySpin` has passed; `redisGetReply` then reads it. (`readReply`
+    /// takes a reply already buffered, a pipeline's later ones, without coming here.)
     ///
     /// Why: on a virtual machine a process that sleeps in the kernel while Redis works costs a
     /// halted vCPU's wake-up on the reply, which is most of a round trip here (PLATFORM.md:
