@@ -42,6 +42,9 @@ public final class Supervisor {
         public var hungTimeout: Duration = .seconds(30)
         /// Backoff for children that die young.
         public var restartBackoff = RestartBackoff()
+        /// Drop clean file pages from the master's resident set after each READY, and again when
+        /// rare events have faulted more in (``Supervisor/releaseGrownPages()``).
+        public var releaseStartupPages = true
 
         /// Creates options; `reload` defaults to keeping `config`.
         public init(config: DroverConfig, redis: RedisClient.Options, role: ChildRole, reload: (() throws -> DroverConfig)? = nil) {
@@ -105,6 +108,9 @@ public final class Supervisor {
     var nextStatus = MonotonicClock.now()
     var nextWatchdog: MonotonicClock.Instant?
     var nextHealthCheck = MonotonicClock.now()
+    /// File-backed resident bytes right after the last release (``releaseGrownPages()``).
+    var fileBytesAfterRelease = 0
+    var nextMemoryCheck = MonotonicClock.now()
 
     /// Prepares a master; nothing starts until ``run()``.
     /// - Parameters:
@@ -143,6 +149,7 @@ public final class Supervisor {
             checkRedis()
             publishRecord()
             notifySystemd()
+            releaseGrownPages()
         }
         unregister()
         logger.info("master \(masterPID) exiting after \(jobsDone) job(s)")

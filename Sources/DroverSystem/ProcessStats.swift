@@ -26,6 +26,20 @@ public enum ProcessStats {
         return pages * pageSize
     }
 
+    /// The file-backed part of the calling process's resident set (the third field of
+    /// `/proc/self/statm`: code, read-only data and other mapped file pages), which a
+    /// ``StartupPages`` release can give back, unlike the heap.
+    /// - Returns: Resident file-backed bytes.
+    /// - Throws: `SystemError` when `/proc` is not mounted.
+    public static func residentFileBytes() throws(SystemError) -> Int {
+        let path = "/proc/self/statm"
+        let fields = try ProcFile.read(path).split(separator: " ")
+        guard fields.count >= 3, let pages = Int(fields[2]) else {
+            throw SystemError(code: .ioError, syscall: "parse \(path)")
+        }
+        return pages * pageSize
+    }
+
     /// The resident set size of the calling process.
     /// - Returns: Resident bytes.
     /// - Throws: `SystemError` when `/proc` is not mounted.

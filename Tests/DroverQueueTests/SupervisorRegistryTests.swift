@@ -30,6 +30,20 @@ import Testing
         #expect(!r.isStale(now: 1_000_500))
     }
 
+    /// The hand-written JSON is byte for byte what `JSONEncoder` (sorted keys, slashes as they
+    /// are) writes, so readers that decode with `Codable` and tools that compare text both agree.
+    @Test func recordJSONIsWhatJSONEncoderWrites() throws {
+        var r = record("h1:42", heartbeat: 1_000_000)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(r.json() == String(decoding: try encoder.encode(r), as: UTF8.self))
+        r.name = "eu/west \"blue\"\tnode\u{1}é"
+        r.pools.append(.init(name: "p\\2", queues: [], concurrency: 0))
+        r.children = []
+        #expect(r.json() == String(decoding: try encoder.encode(r), as: UTF8.self))
+        #expect(SupervisorRecord(json: r.json()) == r)
+    }
+
     @Test func publishListsCountsAndDeliversCommandsOnce() throws {
         let h = try QueueHarness()
         let now: Int64 = 1_700_000_000_000

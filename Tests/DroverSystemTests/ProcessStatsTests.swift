@@ -10,6 +10,14 @@ extension SystemTests {
             #expect(try ProcessStats.residentMemoryBytes(of: Posix.getpid()) > 0)
         }
 
+        @Test func residentFileBytesArePartOfTheResidentSet() throws {
+            let file = try ProcessStats.residentFileBytes()
+            #expect(file > 0, "this test's own code is a resident file page")
+            #expect(file % ProcessStats.pageSize == 0)
+            // Read a moment apart in a process whose other threads may fault pages in meanwhile.
+            #expect(file <= (try ProcessStats.residentMemoryBytes()) + (4 << 20))
+        }
+
         @Test func residentMemoryOfAReapedChildThrowsNoSuchFile() throws {
             let child = try ForkedChild.spawn { 0 }
             #expect(try child.waitForExit() == .exited(0))

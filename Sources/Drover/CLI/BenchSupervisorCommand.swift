@@ -83,6 +83,12 @@ struct BenchSupervisorCommand: ParsableCommand {
             let elapsed = seconds(since: start)
             let cpu = (try ProcessStats.cpuSeconds(of: master) - before) / elapsed * 100
             report("idle_master_cpu_percent", cpu, String(format: "supervisor: idle master CPU %.3f%% over %.0f s (1 idle child)", cpu, elapsed))
+            // The figure an admin sees in `ps` once the master has settled: it gives back clean
+            // pages that start-up and the kills above faulted in (Supervisor+Memory.swift).
+            let rssIdle = Double(try ProcessStats.residentMemoryBytes(of: master)) / 1_048_576
+            let pss = BenchSupport.proportionalSetMiB(of: master) ?? 0
+            report("master_rss_mib_idle", rssIdle, String(format: "supervisor: master RSS %.1f MiB after %.0f s idle (PSS %.1f MiB)", rssIdle, elapsed, pss))
+            report("master_pss_mib_idle", pss, "")
             if json { printJSON(.object(figures)) }
         }
     }

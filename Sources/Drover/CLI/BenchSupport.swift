@@ -1,3 +1,4 @@
+import DroverSystem
 import Foundation
 
 /// What the `drover bench` commands share.
@@ -12,5 +13,16 @@ enum BenchSupport {
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+    }
+
+    /// A process's proportional set size in MiB (`Pss:` of `/proc/PID/smaps_rollup`): its
+    /// private pages plus its share of pages mapped by others, such as the code it shares with
+    /// its children. Nil when the file cannot be read.
+    static func proportionalSetMiB(of pid: ProcessID) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("Pss:") {
+            if let kib = Double(line.dropFirst(4).split(separator: " ").first ?? "") { return kib / 1024 }
+        }
+        return nil
     }
 }
