@@ -47,7 +47,7 @@ struct BenchSupervisorCommand: ParsableCommand {
             let master = try startMaster(queue: "bench-sup", concurrency: 1, store: store)
             defer { stop(master) }
             let rss = Double(try ProcessStats.residentMemoryBytes(of: master)) / 1_048_576
-            report("master_rss_mib_started", rss, String(format: "supervisor: master RSS %.1f MiB once ready (1 child)", rss))
+            report("master_rss_mib_started", rss, String(format: "supervisor: master RSS %.1f MiB once ready (1 child; just after it gave back its start-up pages)", rss))
 
             let (forked, running) = try replacements(master: master, store: store)
             report("replacement_forked_ms_p50", BenchSupport.percentile(forked, 0.5), "")
