@@ -40,7 +40,7 @@ extension Supervisor {
             lastStatus = status
             notifier.send("READY=1", "STATUS=\(status)")
             logger.info("ready: \(status)")
-            releaseStartupPages()
+            releaseAfterReady()
         } else if status != lastStatus, MonotonicClock.now() >= nextStatus {
             // At most one STATUS= a second: a busy pool changes it per job, and sd_notify(3)
             // blocks the master once the notify socket's queue (max_dgram_qlen, 10) is full.

@@ -44,7 +44,8 @@ public final class Supervisor {
         public var restartBackoff = RestartBackoff()
         /// Drop clean file pages from the master's resident set after each READY, and again when
         /// rare events have faulted more in (``Supervisor/releaseGrownPages()``).
-        public var releaseStartupPages = true
+        /// `DROVER_RELEASE_PAGES=0` in ``environment`` turns it off.
+        public var releaseCleanPages = true
 
         /// Creates options; `reload` defaults to keeping `config`.
         public init(config: DroverConfig, redis: RedisClient.Options, role: ChildRole, reload: (() throws -> DroverConfig)? = nil) {
@@ -108,8 +109,7 @@ public final class Supervisor {
     var nextStatus = MonotonicClock.now()
     var nextWatchdog: MonotonicClock.Instant?
     var nextHealthCheck = MonotonicClock.now()
-    /// File-backed resident bytes right after the last release (``releaseGrownPages()``).
-    var fileBytesAfterRelease = 0
+    var pageRelease = PageReleaseState.settling
     var nextMemoryCheck = MonotonicClock.now()
 
     /// Prepares a master; nothing starts until ``run()``.
@@ -122,6 +122,7 @@ public final class Supervisor {
         self.logger = logger
         store = JobStore(client: RedisClient(options: options.masterRedis), prefix: options.config.redis.prefix)
         notifier = SystemdNotifier(environment: options.environment, pid: Posix.getpid())
+        if options.environment["DROVER_RELEASE_PAGES"] == "0" { self.options.releaseCleanPages = false }
     }
 
     /// Runs until stopped. Call from the main thread of a process with no other thread.

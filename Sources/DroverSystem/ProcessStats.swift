@@ -27,8 +27,8 @@ public enum ProcessStats {
     }
 
     /// The file-backed part of the calling process's resident set (the third field of
-    /// `/proc/self/statm`: code, read-only data and other mapped file pages), which a
-    /// ``StartupPages`` release can give back, unlike the heap.
+    /// `/proc/self/statm`, RssFile plus RssShmem: code, read-only data, other mapped file pages
+    /// and shared memory), which a ``CleanFilePages`` release can partly give back, unlike the heap.
     /// - Returns: Resident file-backed bytes.
     /// - Throws: `SystemError` when `/proc` is not mounted.
     public static func residentFileBytes() throws(SystemError) -> Int {

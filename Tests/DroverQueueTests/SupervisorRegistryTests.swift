@@ -37,7 +37,7 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(r.json() == String(decoding: try encoder.encode(r), as: UTF8.self))
-        r.name = "eu/west \"blue\"\tnode\u{1}é"
+        r.name = "eu/west \"blue\"\tnode\u{1}\u{8}\u{C}\u{1B}\u{7F}\u{2028}é🐎\r\n"
         r.pools.append(.init(name: "p\\2", queues: [], concurrency: 0))
         r.children = []
         #expect(r.json() == String(decoding: try encoder.encode(r), as: UTF8.self))

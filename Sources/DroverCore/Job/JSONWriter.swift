@@ -20,6 +20,9 @@ public enum JSONWriter {
                 case "\n": out.append("\\n")
                 case "\r": out.append("\\r")
                 case "\t": out.append("\\t")
+                // The short forms JSONEncoder writes, so texts compare equal.
+                case "\u{8}": out.append("\\b")
+                case "\u{C}": out.append("\\f")
                 default:
                     if scalar.value < 0x20 {
                         let hex = String(scalar.value, radix: 16)
