@@ -62,7 +62,13 @@ extension Supervisor {
             // Until the role installs its HUP handler, a HUP (the master passing on a log
             // rotation) must not kill it: HUP's default action is to terminate.
             if role.reopensLogsOnHUP { try? Posix.ignore(.hup) }
-            role.entry(context)
+            // The role runs on a thread of its own: this one has the master's thread id cached
+            // by the Swift runtime's locks, which deadlocks them once the role starts threads.
+            do {
+                try ChildSetup.continueOnNewThread { role.entry(context) }
+            } catch {
+                Posix.exit(71) // EX_OSERR
+            }
         case let .parent(pid):
             // Both sides set the group, so a kill of the group cannot race the child's setpgid.
             try? Posix.setProcessGroup(of: pid, to: pid)

@@ -1,3 +1,6 @@
+import CDroverShims
+import Glibc
+
 /// What a forked child runs first, before any work of its own.
 ///
 /// The order matters (Unicorn `after_fork_internal`, gunicorn `spawn_worker`, resque-pool):
@@ -35,5 +38,37 @@ public enum ChildSetup {
         if Posix.getppid() != masterPID {
             Posix.exit(masterGoneExitStatus)
         }
+    }
+
+    /// Runs `body`, a forked child's work, on a new thread, and parks the thread that `fork()`
+    /// returned on for good.
+    ///
+    /// Why: that thread keeps the master's thread id in the Swift runtime's thread-local caches
+    /// (`swift_once`'s lock and `Synchronization.Mutex` write the owner's id in the lock word and
+    /// cache it per thread). Once the child has a second thread, a lock the forked thread holds
+    /// names the master's thread: a thread waiting for it sleeps forever and the unlock spins
+    /// on `EPERM`. Seen as a worker child that never sent its first line: its main thread and
+    /// its lease and signal threads all stuck in `swift_once` under
+    /// `swift_getCanonicalPrespecializedGenericMetadata`, the main one at 100 % CPU. A new thread
+    /// starts with empty caches. Call it while the child has one thread.
+    /// - Parameter body: The child's work; it ends the process (``Posix/exit(_:)``).
+    /// - Throws: `SystemError` when the thread cannot be created (`pthread_create`, e.g. `EAGAIN`).
+    public static func continueOnNewThread(_ body: @escaping () -> Never) throws(SystemError) -> Never {
+        let context = Unmanaged.passRetained(ChildBody(body)).toOpaque()
+        _ = drover_continue_on_new_thread({ raw in
+            Unmanaged<ChildBody>.fromOpaque(raw!).takeRetainedValue().run()
+        }, context)
+        let code = errno
+        Unmanaged<ChildBody>.fromOpaque(context).release()
+        throw SystemError(code: SystemError.Code(rawValue: code), syscall: "pthread_create")
+    }
+}
+
+/// A child's work, passed through C to its new thread.
+private final class ChildBody {
+    let run: () -> Never
+
+    init(_ run: @escaping () -> Never) {
+        self.run = run
     }
 }

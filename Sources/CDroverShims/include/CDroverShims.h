@@ -63,4 +63,15 @@ int drover_unblock_all_signals(void);
 /// restored. Returns as fork(2) does.
 pid_t drover_fork(void);
 
+/// Runs body(context) on a new thread and parks the calling thread in pthread_join for good; the
+/// body must end the process (_exit). Returns only when the thread cannot be made: -1 with errno.
+///
+/// For a forked child: the Swift runtime's `swift_once` lock (lazy globals, some metadata caches)
+/// and `Synchronization.Mutex` store the owner's thread id in the lock word, and cache that id in
+/// thread-local storage (ulock_get_tid, _swift_stdlib_gettid). The thread fork() returns on keeps
+/// the master's cached id, so a lock it holds names the master's thread: another thread of the
+/// child that waits for it (FUTEX_LOCK_PI) is never woken, and the unlock fails with EPERM and
+/// retries forever. A new thread has empty caches.
+int drover_continue_on_new_thread(void (*body)(void *), void *context);
+
 #endif
