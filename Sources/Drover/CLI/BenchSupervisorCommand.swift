@@ -69,9 +69,21 @@ struct BenchSupervisorCommand: ParsableCommand {
                 """, limitMilliseconds, late.count, BenchSupport.percentile(late, 0.5), BenchSupport.percentile(late, 0.99), late.last ?? 0))
 
             if jobs > 0 {
-                let rate = try throughput(store: store)
-                report("noop_jobs_per_second_2_children", rate.rounded(),
-                       String(format: "supervisor: %d no-op jobs through `drover worker --concurrency 2`: %.0f jobs/s", jobs, rate))
+                // Interleaved with the same jobs through two standalone workers (what `bench work`
+                // measures), so the supervisor's cost is read on one machine state, not across runs.
+                var supervised: [Double] = []
+                var standalone: [Double] = []
+                for _ in 0..<2 {
+                    supervised.append(try throughput(store: store, supervised: true))
+                    standalone.append(try throughput(store: store, supervised: false))
+                }
+                let rate = supervised.reduce(0, +) / 2, alone = standalone.reduce(0, +) / 2
+                report("noop_jobs_per_second_2_children", rate.rounded(), String(format: """
+                    supervisor: %d no-op jobs through `drover worker --concurrency 2`: %.0f jobs/s (runs %.0f, %.0f); \
+                    two standalone `drover work` processes, interleaved: %.0f jobs/s (%.0f, %.0f); ratio %.2f
+                    """, jobs, rate, supervised[0], supervised[1], alone, standalone[0], standalone[1], rate / alone))
+                report("noop_jobs_per_second_2_standalone", alone.rounded(), "")
+                report("supervised_to_standalone_ratio", rate / alone, "")
             }
             let rssAfter = Double(try ProcessStats.residentMemoryBytes(of: master)) / 1_048_576
             report("master_rss_mib_after", rssAfter,
@@ -148,15 +160,21 @@ struct BenchSupervisorCommand: ParsableCommand {
         return late.sorted()
     }
 
-    /// Drains `jobs` no-ops through a second master with two children.
-    private func throughput(store: JobStore) throws -> Double {
+    /// Drains `jobs` no-ops through a second master with two children, or through two
+    /// standalone `drover work` processes; both in burst mode, start-up included.
+    private func throughput(store: JobStore, supervised: Bool) throws -> Double {
         var options = JobOptions()
         options.queue = "bench-sup-throughput"
         options.resultTTL = .zero
         _ = try store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop", options: options), count: jobs))
         let start = MonotonicClock.now()
-        let master = try spawnMaster(["bench-sup-throughput", "--concurrency", "2", "--burst"])
-        _ = try Posix.wait(master)
+        if supervised {
+            let master = try spawnMaster(["bench-sup-throughput", "--concurrency", "2", "--burst"])
+            _ = try Posix.wait(master)
+        } else {
+            let workers = try (0..<2).map { _ in try BenchSupport.spawnWorker(connection, ["bench-sup-throughput", "--burst"]) }
+            for worker in workers { _ = try Posix.wait(worker) }
+        }
         return Double(jobs) / seconds(since: start)
     }
 

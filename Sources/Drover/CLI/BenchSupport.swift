@@ -25,4 +25,14 @@ enum BenchSupport {
         }
         return nil
     }
+
+    /// Starts a `drover work` process of this binary (`extra`: its queues and flags), quiet but
+    /// for errors, against the benchmark's Redis and prefix.
+    static func spawnWorker(_ connection: ConnectionOptions, _ extra: [String]) throws -> ProcessID {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        var args = ["drover", "work", "--prefix", connection.resolvedPrefix, "--log-level", "error"] + extra
+        if let url = connection.url { args += ["--url", url] }
+        return try Spawn(path: binary, arguments: args, environment: environment).run()
+    }
 }

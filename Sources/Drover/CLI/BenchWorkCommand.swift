@@ -51,14 +51,6 @@ struct BenchWorkCommand: ParsableCommand {
         }
     }
 
-    private func spawnWorker(_ extra: [String]) throws -> ProcessID {
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        var args = ["drover", "work", "--prefix", connection.resolvedPrefix, "--log-level", "error"] + extra
-        if let url = connection.url { args += ["--url", url] }
-        return try Spawn(path: BenchSupport.binary, arguments: args, environment: environment).run()
-    }
-
     /// Enqueues `jobs` no-ops, then times `children` burst workers draining them.
     private func throughput(store: JobStore, children: Int) throws -> (Double, Double) {
         var options = JobOptions()
@@ -72,7 +64,7 @@ struct BenchWorkCommand: ParsableCommand {
         }
         let before = try roundTrips(store)
         let started = MonotonicClock.now()
-        let pids = try (0..<children).map { _ in try spawnWorker(["bench-work", "--burst"]) }
+        let pids = try (0..<children).map { _ in try BenchSupport.spawnWorker(connection, ["bench-work", "--burst"]) }
         for pid in pids { _ = try Posix.wait(pid) }
         let seconds = Double(started.duration(to: MonotonicClock.now()).components.attoseconds) / 1e18
             + Double(started.duration(to: MonotonicClock.now()).components.seconds)
@@ -97,7 +89,7 @@ struct BenchWorkCommand: ParsableCommand {
     /// Enqueues `builtin.stamp` jobs one at a time into an idle worker; each returns the µs at
     /// which it started.
     private func latency(store: JobStore) throws -> [Double] {
-        let worker = try spawnWorker(["bench-latency"])
+        let worker = try BenchSupport.spawnWorker(connection, ["bench-latency"])
         defer {
             try? Posix.kill(worker, .term)
             _ = try? Posix.wait(worker)
