@@ -75,40 +75,79 @@ public enum ChildMessage: Hashable, Sendable {
     /// Parses one line, without its newline.
     /// - Returns: nil for anything malformed; the master logs and ignores it rather than trust it.
     public init?(line: Substring) {
-        // Split on the UTF-8 bytes: splitting the Substring itself runs grapheme breaking over
-        // every line, and the master reads two lines per job (it was most of its CPU).
-        let fields = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).map(Substring.init)
-        switch fields.first {
-        case "start":
-            guard fields.count == 5 || fields.count == 6, let id = Self.unescape(fields[1]), let lease = Int(fields[2]),
-                  let soft = Self.limit(fields[3]), let hard = Self.limit(fields[4]) else { return nil }
+        self.init(bytes: ArraySlice(line.utf8))
+    }
+
+    /// Parses one line's bytes, without its newline, field by field in place: the master reads
+    /// two lines per job, and splitting them into strings was most of its CPU.
+    /// - Returns: nil for anything malformed.
+    public init?(bytes line: ArraySlice<UInt8>) {
+        var fields = FieldCursor(line)
+        guard let kind = fields.next() else { return nil }
+        if kind.elementsEqual("start".utf8) {
+            guard let idField = fields.next(), let id = Self.unescape(idField),
+                  let leaseField = fields.next(), let lease = Self.integer(leaseField),
+                  let softField = fields.next(), let soft = Self.limit(softField),
+                  let hardField = fields.next(), let hard = Self.limit(hardField) else { return nil }
             var at: MonotonicClock.Instant?
-            if fields.count == 6 {
-                guard let nanoseconds = Int64(fields[5]), nanoseconds >= 0 else { return nil }
+            if let nanosecondsField = fields.next() {
+                guard let nanoseconds = Self.integer(nanosecondsField) else { return nil }
                 at = MonotonicClock.Instant(nanoseconds: nanoseconds)
             }
-            self = .started(id: JobID(id), lease: lease, softMilliseconds: soft, hardMilliseconds: hard, at: at)
-        case "end":
-            guard fields.count == 2, let id = Self.unescape(fields[1]) else { return nil }
+            guard fields.next() == nil else { return nil }
+            self = .started(id: JobID(id), lease: Int(lease), softMilliseconds: soft, hardMilliseconds: hard, at: at)
+        } else if kind.elementsEqual("end".utf8) {
+            guard let idField = fields.next(), let id = Self.unescape(idField), fields.next() == nil else { return nil }
             self = .ended(id: JobID(id))
-        case "beat":
-            guard fields.count == 1 else { return nil }
-            self = .beat
-        case "bye":
-            guard fields.count == 1 else { return nil }
-            self = .leaving
-        case "prog", "progend":
-            guard fields.count == 2, let pid = Int32(fields[1]), pid > 1 else { return nil }
-            self = fields[0] == "prog" ? .program(ProcessID(rawValue: pid)) : .programEnded(ProcessID(rawValue: pid))
-        default:
+        } else if kind.elementsEqual("beat".utf8) || kind.elementsEqual("bye".utf8) {
+            guard fields.next() == nil else { return nil }
+            self = kind.count == 4 ? .beat : .leaving
+        } else if kind.elementsEqual("prog".utf8) || kind.elementsEqual("progend".utf8) {
+            guard let pidField = fields.next(), let pid = Self.integer(pidField), pid > 1, pid <= Int64(Int32.max),
+                  fields.next() == nil else { return nil }
+            let group = ProcessID(rawValue: Int32(pid))
+            self = kind.count == 4 ? .program(group) : .programEnded(group)
+        } else {
             return nil
         }
     }
 
+    /// The space-separated fields of a line, in place; empty fields count (`a  b` has three).
+    private struct FieldCursor {
+        let line: ArraySlice<UInt8>
+        var position: Int
+        var done = false
+
+        init(_ line: ArraySlice<UInt8>) {
+            self.line = line
+            position = line.startIndex
+        }
+
+        mutating func next() -> ArraySlice<UInt8>? {
+            guard !done else { return nil }
+            let end = line[position...].firstIndex(of: UInt8(ascii: " ")) ?? line.endIndex
+            defer {
+                if end == line.endIndex { done = true } else { position = end + 1 }
+            }
+            return line[position..<end]
+        }
+    }
+
+    /// A non-negative decimal number of at most 18 digits (no sign: the child writes none).
+    private static func integer(_ field: ArraySlice<UInt8>) -> Int64? {
+        guard !field.isEmpty, field.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in field {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
     /// A limit field: `-` is none (`.some(nil)`), a bad number is nil.
-    private static func limit(_ field: Substring) -> Int64?? {
-        if field == "-" { return .some(nil) }
-        guard let value = Int64(field), value >= 0 else { return nil }
+    private static func limit(_ field: ArraySlice<UInt8>) -> Int64?? {
+        if field.elementsEqual("-".utf8) { return .some(nil) }
+        guard let value = integer(field) else { return nil }
         return .some(value)
     }
 
@@ -128,10 +167,10 @@ public enum ChildMessage: Hashable, Sendable {
         return out
     }
 
-    static func unescape(_ field: Substring) -> String? {
-        guard !field.isEmpty else { return nil }
-        // On the bytes: `contains("%")` on a Substring resolves to Foundation's string search.
-        guard field.utf8.contains(UInt8(ascii: "%")) else { return String(field) }
+    static func unescape(_ bytes: ArraySlice<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        let field = Substring(decoding: bytes, as: UTF8.self)
+        guard bytes.contains(UInt8(ascii: "%")) else { return String(field) }
         var out = ""
         var rest = field[...]
         while let percent = rest.firstIndex(of: "%") {

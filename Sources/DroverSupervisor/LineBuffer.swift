@@ -8,19 +8,19 @@ public struct LineBuffer: Sendable {
     /// An empty buffer.
     public init() {}
 
-    /// Appends bytes and returns every complete line, without newlines.
-    /// - Parameter bytes: what `read(2)` returned.
-    /// - Returns: the lines completed by these bytes, in order.
-    public mutating func append(_ bytes: [UInt8]) -> [Substring] {
+    /// Appends bytes and hands over every complete line, without its newline, as bytes: the
+    /// master reads two lines per job, so no line becomes a `String` on the way.
+    /// - Parameters:
+    ///   - bytes: what `read(2)` returned.
+    ///   - line: called for each line completed by these bytes, in order.
+    public mutating func append(_ bytes: [UInt8], line: (ArraySlice<UInt8>) -> Void) {
         pending += bytes
-        var lines: [Substring] = []
         var start = 0
         while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            lines.append(Substring(decoding: pending[start..<newline], as: UTF8.self))
+            line(pending[start..<newline])
             start = newline + 1
         }
         pending.removeFirst(start)
         if pending.count > Self.maximumLineLength { pending.removeAll() }
-        return lines
     }
 }

@@ -122,10 +122,10 @@ extension Supervisor {
             }
         }
         let now = MonotonicClock.now()
-        for line in child.buffer.append(bytes) {
-            guard let message = ChildMessage(line: line) else {
-                logger.warning("child \(child.pid) sent an unreadable line: \(line)")
-                continue
+        child.buffer.append(bytes) { line in
+            guard let message = ChildMessage(bytes: line) else {
+                logger.warning("child \(child.pid) sent an unreadable line: \(String(decoding: line, as: UTF8.self))")
+                return
             }
             apply(message, from: child, at: now)
         }

@@ -65,8 +65,23 @@ import Testing
 
     @Test func lineBufferJoinsPartialReadsAndSplitsBatches() {
         var buffer = LineBuffer()
-        #expect(buffer.append(Array("be".utf8)).isEmpty)
-        #expect(buffer.append(Array("at\nend x\nsta".utf8)) == ["beat", "end x"])
-        #expect(buffer.append(Array("rt y 1 - -\n".utf8)) == ["start y 1 - -"])
+        func lines(_ text: String) -> [String] {
+            var out: [String] = []
+            buffer.append(Array(text.utf8)) { out.append(String(decoding: $0, as: UTF8.self)) }
+            return out
+        }
+        #expect(lines("be").isEmpty)
+        #expect(lines("at\nend x\nsta") == ["beat", "end x"])
+        #expect(lines("rt y 1 - -\n") == ["start y 1 - -"])
+        #expect(lines("end z\n\nbeat\n") == ["end z", "", "beat"])
+    }
+
+    /// Empty fields count, as the child never writes two spaces: such a line is refused.
+    @Test func doubledSpacesAndTrailingSpacesAreRefused() {
+        for line in ["end  x", "end x ", " end x", "start x  1 - -", "beat "] {
+            #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
+        }
+        #expect(ChildMessage(line: "start x 18446744073709551615 - -") == nil, "too long for a lease")
+        #expect(ChildMessage(line: "prog 2147483648") == nil, "not a pid")
     }
 }
