@@ -30,7 +30,7 @@ struct BenchSupervisorCommand: ParsableCommand {
     var idleSeconds: Int = 60
 
     @Option(help: "No-op jobs for the throughput run (0 to skip).")
-    var jobs: Int = 20_000
+    var jobs: Int = 50_000
 
     @Flag(help: "Print figures as JSON.")
     var json = false
