@@ -99,14 +99,17 @@ public enum ChildMessage: Hashable, Sendable {
         } else if kind.elementsEqual("end".utf8) {
             guard let idField = fields.next(), let id = Self.unescape(idField), fields.next() == nil else { return nil }
             self = .ended(id: JobID(id))
-        } else if kind.elementsEqual("beat".utf8) || kind.elementsEqual("bye".utf8) {
+        } else if kind.elementsEqual("beat".utf8) {
             guard fields.next() == nil else { return nil }
-            self = kind.count == 4 ? .beat : .leaving
+            self = .beat
+        } else if kind.elementsEqual("bye".utf8) {
+            guard fields.next() == nil else { return nil }
+            self = .leaving
         } else if kind.elementsEqual("prog".utf8) || kind.elementsEqual("progend".utf8) {
             guard let pidField = fields.next(), let pid = Self.integer(pidField), pid > 1, pid <= Int64(Int32.max),
                   fields.next() == nil else { return nil }
             let group = ProcessID(rawValue: Int32(pid))
-            self = kind.count == 4 ? .program(group) : .programEnded(group)
+            self = kind.elementsEqual("prog".utf8) ? .program(group) : .programEnded(group)
         } else {
             return nil
         }
@@ -133,13 +136,18 @@ public enum ChildMessage: Hashable, Sendable {
         }
     }
 
-    /// A non-negative decimal number of at most 18 digits (no sign: the child writes none).
+    /// A non-negative decimal number up to `Int64.max`, leading zeros allowed; no sign, since
+    /// the child writes none. Anything a job's own limits can hold must parse: a refused `start`
+    /// line would leave the master without the job, so without its limits and its recovery.
     private static func integer(_ field: ArraySlice<UInt8>) -> Int64? {
-        guard !field.isEmpty, field.count <= 18 else { return nil }
+        guard !field.isEmpty else { return nil }
         var value: Int64 = 0
         for byte in field {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowedAgain) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflowed, !overflowedAgain else { return nil }
+            value = sum
         }
         return value
     }
@@ -154,37 +162,48 @@ public enum ChildMessage: Hashable, Sendable {
     static func escape(_ text: String) -> String {
         // Ids are plain almost always: keep the string as it is, without copying it per job.
         guard text.utf8.contains(where: { $0 == 0x25 || $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) else { return text }
-        var out = ""
-        for character in text {
-            switch character {
-            case "%": out += "%25"
-            case " ": out += "%20"
-            case "\n": out += "%0A"
-            case "\r": out += "%0D"
-            default: out.append(character)
+        // Byte by byte, as the master splits lines: a space followed by a combining mark is one
+        // Character, and must still be escaped.
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case 0x25: out += Array("%25".utf8)
+            case 0x20: out += Array("%20".utf8)
+            case 0x0A: out += Array("%0A".utf8)
+            case 0x0D: out += Array("%0D".utf8)
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func unescape(_ bytes: ArraySlice<UInt8>) -> String? {
         guard !bytes.isEmpty else { return nil }
-        let field = Substring(decoding: bytes, as: UTF8.self)
-        guard bytes.contains(UInt8(ascii: "%")) else { return String(field) }
-        var out = ""
-        var rest = field[...]
-        while let percent = rest.firstIndex(of: "%") {
-            out += rest[..<percent]
-            let code = rest[percent...].prefix(3)
-            switch code {
-            case "%20": out += " "
-            case "%0A": out += "\n"
-            case "%0D": out += "\r"
-            case "%25": out += "%"
-            default: return nil
+        guard bytes.contains(UInt8(ascii: "%")) else { return String(decoding: bytes, as: UTF8.self) }
+        // Byte by byte, as `escape` wrote it.
+        var out: [UInt8] = []
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard bytes[index] == UInt8(ascii: "%") else {
+                out.append(bytes[index])
+                index += 1
+                continue
             }
-            rest = rest[percent...].dropFirst(3)
+            guard bytes.endIndex - index >= 3 else { return nil }
+            let code = bytes[(index + 1)..<(index + 3)]
+            if code.elementsEqual("20".utf8) {
+                out.append(0x20)
+            } else if code.elementsEqual("0A".utf8) {
+                out.append(0x0A)
+            } else if code.elementsEqual("0D".utf8) {
+                out.append(0x0D)
+            } else if code.elementsEqual("25".utf8) {
+                out.append(0x25)
+            } else {
+                return nil
+            }
+            index += 3
         }
-        return out + rest
+        return String(decoding: out, as: UTF8.self)
     }
 }

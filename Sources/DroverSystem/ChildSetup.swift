@@ -50,10 +50,12 @@ public enum ChildSetup {
     /// on `EPERM`. Seen as a worker child that never sent its first line: its main thread and
     /// its lease and signal threads all stuck in `swift_once` under
     /// `swift_getCanonicalPrespecializedGenericMetadata`, the main one at 100 % CPU. A new thread
-    /// starts with empty caches. Call it while the child has one thread.
+    /// starts with empty caches. Call it while the child has one thread, after ``run(masterPID:deathSignal:signalPipe:)``:
+    /// the parked thread keeps the parent-death signal armed (the kernel holds it per thread), so
+    /// it must never exit, and the body must not `exec` (that would drop it).
     /// - Parameter body: The child's work; it ends the process (``Posix/exit(_:)``).
     /// - Throws: `SystemError` when the thread cannot be created (`pthread_create`, e.g. `EAGAIN`).
-    public static func continueOnNewThread(_ body: @escaping () -> Never) throws(SystemError) -> Never {
+    public static func continueOnNewThread(_ body: @escaping @Sendable () -> Never) throws(SystemError) -> Never {
         let context = Unmanaged.passRetained(ChildBody(body)).toOpaque()
         _ = drover_continue_on_new_thread({ raw in
             Unmanaged<ChildBody>.fromOpaque(raw!).takeRetainedValue().run()
@@ -65,10 +67,10 @@ public enum ChildSetup {
 }
 
 /// A child's work, passed through C to its new thread.
-private final class ChildBody {
-    let run: () -> Never
+private final class ChildBody: Sendable {
+    let run: @Sendable () -> Never
 
-    init(_ run: @escaping () -> Never) {
+    init(_ run: @escaping @Sendable () -> Never) {
         self.run = run
     }
 }

@@ -81,7 +81,24 @@ import Testing
         for line in ["end  x", "end x ", " end x", "start x  1 - -", "beat "] {
             #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
         }
-        #expect(ChildMessage(line: "start x 18446744073709551615 - -") == nil, "too long for a lease")
+        #expect(ChildMessage(line: "start x 9223372036854775808 - -") == nil, "past Int64.max")
+        #expect(ChildMessage(line: "start x 1 - 9223372036854775807") == .started(id: JobID("x"), lease: 1, softMilliseconds: nil, hardMilliseconds: .max))
+        #expect(ChildMessage(line: "start x 007 - -") == .started(id: JobID("x"), lease: 7, softMilliseconds: nil, hardMilliseconds: nil))
         #expect(ChildMessage(line: "prog 2147483648") == nil, "not a pid")
+        for line in ["beatx", "byee", "progx 5", "star x 1 - -", "ends x", "start x +1 - -"] {
+            #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
+        }
+    }
+
+    /// Escaping works on bytes, as the master splits lines on bytes: a space followed by a
+    /// combining mark is one Character but must still become `%20`.
+    @Test func idsWithSpacesAndCombiningMarksRoundTrip() {
+        for id in ["a \u{301}b", "x\r\ny", "100%", "%20", "é é"] {
+            let message = ChildMessage.ended(id: JobID(id))
+            #expect(!message.line.dropLast().contains(" \u{301}"))
+            #expect(ChildMessage(line: message.line.dropLast()) == message, "\(id)")
+        }
+        #expect(ChildMessage(line: "end a%2") == nil)
+        #expect(ChildMessage(line: "end a%") == nil)
     }
 }

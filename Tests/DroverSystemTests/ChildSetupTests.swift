@@ -47,6 +47,39 @@ extension SystemTests {
             #expect(try master.waitForExit(timeoutMilliseconds: 10_000) == .exited(0))
         }
 
+        /// As above, but the worker hops to a new thread first, as every supervised child does
+        /// (``ChildSetup/continueOnNewThread(_:)``), and starts one more: the parent-death signal
+        /// belongs to the parked thread, which must keep it armed.
+        @Test func workerOnItsNewThreadStillDiesWithItsMaster() throws {
+            let master = try ForkedChild.spawn {
+                let masterPID = Posix.getpid()
+                guard let ready = try? Pipe(), let forked = try? Posix.fork() else { return 1 }
+                switch forked {
+                case .child:
+                    guard (try? ChildSetup.run(masterPID: masterPID, deathSignal: .kill, signalPipe: nil)) != nil else { Posix.exit(1) }
+                    try? ChildSetup.continueOnNewThread {
+                        do {
+                            // One more thread, as a worker starts its lease keeper.
+                            try ChildSetup.continueOnNewThread {
+                                _ = try? ready.writeEnd.writeAll("r")
+                                _ = try? Poller().poll(timeoutMilliseconds: 30_000)
+                                Posix.exit(2)
+                            }
+                        } catch {
+                            Posix.exit(4)
+                        }
+                    }
+                    Posix.exit(5)
+                case .parent:
+                    try? ready.writeEnd.close()
+                    var bytes: [UInt8] = []
+                    _ = try? ready.readEnd.read(into: &bytes)  // blocks until the worker runs its role
+                    return bytes == Array("r".utf8) ? 0 : 3
+                }
+            }
+            #expect(try master.waitForExit(timeoutMilliseconds: 10_000) == .exited(0))
+        }
+
         /// The stand-in master is a subreaper; its child forks a grandchild that exits 7 and then
         /// exits itself without reaping it. The orphan is re-parented to the master, not to init,
         /// so the master's waitAny reaps it.
