@@ -91,13 +91,51 @@ extension JobStore {
     /// Takes the next job under a lease (scheduled jobs that are due are promoted first).
     /// - Returns: the job, or nil when every queue is empty.
     public func fetch(_ spec: FetchSpec) throws(QueueError) -> FetchedJob? {
+        FetchedJob(try run(QueueScripts.fetch, fetchArguments(spec, behindAWait: false)))
+    }
+
+    private func fetchArguments(_ spec: FetchSpec, behindAWait: Bool) -> RedisCommand {
         var args = RedisCommand()
         args.append(String(Timestamp.nowMilliseconds()))
         args.append(String(spec.leaseMilliseconds))
         args.append(spec.worker)
         args.append(spec.queues.count)
         for queue in spec.queues { args.append(queue) }
-        return FetchedJob(try run(QueueScripts.fetch, args))
+        if behindAWait { args.append("1") }
+        return args
+    }
+
+    /// An idle worker's wait and its next fetch in one round trip: blocks until a job may be
+    /// waiting in one of the spec's queues, or `timeout` passes, then takes the next job.
+    ///
+    /// The fetch is sent with the `BLPOP`, and Redis runs it the moment the wait ends (a blocked
+    /// client's later commands wait in its buffer). So a job enqueued into an idle worker costs it
+    /// one wake-up, not a wake-up and then a fetch round trip. The fetch takes the server's clock
+    /// at that moment, since the worker's is a wait old.
+    /// - Returns: the job, or nil when every queue is still empty.
+    public func waitForWorkThenFetch(_ spec: FetchSpec, timeout: Duration) throws(QueueError) -> FetchedJob? {
+        var wait = RedisCommand("BLPOP")
+        for queue in spec.queues { wait.append(keys.signal(queue)) }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        wait.append(JSONWriter.number((seconds * 1000).rounded() / 1000))
+        do {
+            let fetchCommand = try client.evalshaCommand(QueueScripts.fetch, keys: [keys.base], arguments: fetchArguments(spec, behindAWait: true))
+            let replies = try client.blockingPipeline([wait, fetchCommand], blockFor: timeout)
+            if case .error(let message) = replies[0] { throw RedisError(.server, message) }
+            if case .error(let message) = replies[1] {
+                // NOSCRIPT (a restarted Redis forgot the script, so the fetch did not run): the
+                // plain fetch loads it again.
+                guard message.hasPrefix("NOSCRIPT") else { throw RedisError(.script, message) }
+                return try fetch(spec)
+            }
+            return FetchedJob(replies[1])
+        } catch let error as RedisError {
+            throw QueueError(error)
+        } catch let error as QueueError {
+            throw error
+        } catch {
+            throw QueueError(.redis, "\(error)")
+        }
     }
 
     /// Ends a run and, when `next` is given, fetches the next job in the same round trip.
@@ -187,19 +225,6 @@ extension JobStore {
         args.append(JobError(type: "LeaseExpired", message: "the worker running it stopped renewing its lease (host or process lost)").jsonText)
         args.append(limit)
         return (try run(QueueScripts.recoverExpired, args).array ?? []).compactMap { $0.string.map(JobID.init) }
-    }
-
-    /// Blocks until a job may be waiting in one of `queues`, or `timeout` passes.
-    public func waitForWork(queues: [String], timeout: Duration) throws(QueueError) {
-        var command = RedisCommand("BLPOP")
-        for queue in queues { command.append(keys.signal(queue)) }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        command.append(JSONWriter.number((seconds * 1000).rounded() / 1000))
-        do {
-            _ = try client.blockingCommand(command, blockFor: timeout)
-        } catch {
-            throw QueueError(error)
-        }
     }
 }
 

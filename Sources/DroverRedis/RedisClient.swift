@@ -241,6 +241,18 @@ public final class RedisClient {
     /// Runs a blocking command (`BLPOP … timeout`), with the socket timeout raised past the
     /// block time for this call only.
     public func blockingCommand(_ command: RedisCommand, blockFor: Duration) throws(RedisError) -> RedisValue {
+        let reply = try blockingPipeline([command], blockFor: blockFor)[0]
+        // As `command` does: an error reply to the call itself is thrown.
+        if case .error(let message) = reply { throw RedisConnection.serverError(message, command: command.name) }
+        return reply
+    }
+
+    /// Sends a blocking command and the commands to run the moment it returns, in one write, and
+    /// reads every reply (error replies stay in the array as `.error`), with the socket timeout
+    /// raised past the block time for this call only.
+    /// Redis keeps a blocked client's later commands in its buffer and runs them as soon as the
+    /// block ends, so they cost no round trip of their own.
+    public func blockingPipeline(_ commands: [RedisCommand], blockFor: Duration) throws(RedisError) -> [RedisValue] {
         let connection = try connect()
         do {
             try connection.setTimeout(blockFor + options.commandTimeout)
@@ -254,7 +266,7 @@ public final class RedisClient {
                 connection.replySpin = spin
                 if !connection.isBroken { try? connection.setTimeout(options.commandTimeout) }
             }
-            return try connection.command(command)
+            return try connection.pipeline(commands)
         } catch {
             throw noteFailure(error)
         }

@@ -128,6 +128,9 @@ public final class Worker {
 
     private func serve(_ executor: InlineExecutor) async -> Exit {
         var next: FetchedJob?
+        // An idle wait fetches as it ends (`waitForWorkThenFetch`): nil after one means the
+        // queues are still empty, not that a fetch is due.
+        var fetchedWhileIdle = false
         while true {
             if stopFlag.load(ordering: .relaxed) {
                 // The finish before the stop may have taken the next job already: it has not
@@ -135,7 +138,7 @@ public final class Worker {
                 if let job = next { releaseUnstarted(job) }
                 return .stopped
             }
-            if next == nil {
+            if next == nil, !fetchedWhileIdle {
                 do {
                     next = try store.fetch(spec)
                 } catch {
@@ -143,11 +146,13 @@ public final class Worker {
                     continue
                 }
             }
+            fetchedWhileIdle = false
             guard let job = next else {
                 if options.burst { return .drained }
                 flushMetrics()
                 options.events?.heartbeat()
-                idle()
+                next = idle()
+                fetchedWhileIdle = true
                 continue
             }
             let startedAt = ContinuousClock.now
@@ -219,7 +224,9 @@ public final class Worker {
         }
     }
 
-    private func idle() {
+    /// Waits for work and takes the next job as the wait ends (one round trip).
+    /// - Returns: the job, or nil when the queues are still empty or Redis failed.
+    private func idle() -> FetchedJob? {
         do {
             if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
                 lastRecovery = .now
@@ -228,9 +235,10 @@ public final class Worker {
                     logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
                 }
             }
-            try store.waitForWork(queues: options.queues, timeout: options.idleWait)
+            return try store.waitForWorkThenFetch(spec, timeout: options.idleWait)
         } catch {
             waitForRedis(error)
+            return nil
         }
     }
 

@@ -68,13 +68,21 @@ for q, count in pairs(woken) do signal(q, count) end
 return out
 """#)
 
-    /// ARGV: now, lease_ms, worker, n, queues…. Returns {id, queue, lease, attempt, doc,
-    /// max_attempts} or nil.
+    /// ARGV: now, lease_ms, worker, n, queues…, then `1` when sent behind a wait (the server's
+    /// clock then counts). Returns {id, queue, lease, attempt, doc, max_attempts} or nil.
     static let fetch = script("fetch", #"""
+local n = tonumber(ARGV[4])
 local queues = {}
-for i = 1, tonumber(ARGV[4]) do queues[i] = ARGV[4 + i] end
+for i = 1, n do queues[i] = ARGV[4 + i] end
+local now = tonumber(ARGV[1])
+if ARGV[5 + n] == '1' then
+  -- Sent behind an idle worker's BLPOP, it runs when the wait ends, up to a whole wait after
+  -- ARGV[1]: take the server's clock then, never earlier than the worker's.
+  local t = redis.call('TIME')
+  now = math.max(now, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
 idle_fetch = true
-return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
+return fetch(now, tonumber(ARGV[2]), ARGV[3], queues)
 """#)
 
     /// Ends a run and, in the same round trip, fetches the next job, so a busy worker costs one
