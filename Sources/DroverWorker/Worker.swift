@@ -151,8 +151,14 @@ public final class Worker {
                 if options.burst { return .drained }
                 flushMetrics()
                 options.events?.heartbeat()
-                next = idle()
-                fetchedWhileIdle = true
+                do {
+                    next = try idle()
+                    fetchedWhileIdle = true
+                } catch {
+                    // The plain fetch comes next, and beats only once Redis serves again: a
+                    // child whose connection stays broken goes silent, and its master sees it.
+                    waitForRedis(error)
+                }
                 continue
             }
             let startedAt = ContinuousClock.now
@@ -225,21 +231,16 @@ public final class Worker {
     }
 
     /// Waits for work and takes the next job as the wait ends (one round trip).
-    /// - Returns: the job, or nil when the queues are still empty or Redis failed.
-    private func idle() -> FetchedJob? {
-        do {
-            if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
-                lastRecovery = .now
-                let recovered = try store.recoverExpired()
-                if !recovered.isEmpty {
-                    logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
-                }
+    /// - Returns: the job, or nil when the queues are still empty.
+    private func idle() throws(QueueError) -> FetchedJob? {
+        if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
+            lastRecovery = .now
+            let recovered = try store.recoverExpired()
+            if !recovered.isEmpty {
+                logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
             }
-            return try store.waitForWorkThenFetch(spec, timeout: options.idleWait)
-        } catch {
-            waitForRedis(error)
-            return nil
         }
+        return try store.waitForWorkThenFetch(spec, timeout: options.idleWait)
     }
 
     private func waitForRedis(_ error: QueueError) {

@@ -72,3 +72,42 @@ import Testing
         #expect(job.id == id)
     }
 }
+
+extension WaitThenFetchTests {
+    /// `CLIENT UNBLOCK … ERROR` fails the wait, but Redis still runs the fetch behind it: the
+    /// job it took comes back rather than being dropped with the wait's error.
+    @Test func aJobTakenAfterAFailedWaitIsNotDropped() throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("behind-an-error")
+        // No token: the waiter blocks although a job is queued.
+        _ = try h.client.command("DEL", h.keys.signal("default"))
+        nonisolated(unsafe) let waiter = JobStore(client: h.server.client(), prefix: "drover")
+        let result = Mutex<Result<FetchedJob?, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let spec = self.spec
+        Thread {
+            result.withLock { $0 = Result { try waiter.waitForWorkThenFetch(spec, timeout: .seconds(10)) } }
+            done.signal()
+        }.start()
+        try awaitBlockedClient(h)
+        let list = try #require(try h.client.command("CLIENT", "LIST").string)
+        let line = try #require(list.split(separator: "\n").first { $0.contains("cmd=blpop") })
+        let clientID = try #require(line.split(separator: " ").first { $0.hasPrefix("id=") }?.dropFirst(3))
+        _ = try h.client.command("CLIENT", "UNBLOCK", String(clientID), "ERROR")
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        let outcome = try #require(result.withLock { $0 })
+        let job = try #require(try outcome.get())
+        #expect(job.id == id)
+    }
+
+    /// A fetch that runs past its deadline (Redis stalled; the worker may have stopped reading)
+    /// takes nothing, and the job stays queued for the next fetch.
+    @Test func aFetchPastItsDeadlineTakesNothing() throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("later")
+        let reply = try h.eval(QueueScripts.fetch, [String(QueueHarness.now), "30000", "host-a:100", "1", "default", "1", "1"])
+        #expect(reply.isNull)
+        #expect(try h.job(id).state == .queued)
+        #expect(try h.fetch()?.id == id)
+    }
+}
