@@ -91,64 +91,13 @@ extension JobStore {
     /// Takes the next job under a lease (scheduled jobs that are due are promoted first).
     /// - Returns: the job, or nil when every queue is empty.
     public func fetch(_ spec: FetchSpec) throws(QueueError) -> FetchedJob? {
-        FetchedJob(try run(QueueScripts.fetch, fetchArguments(spec)))
-    }
-
-    /// - Parameter deadline: for a fetch sent behind a wait, the latest instant (ms since the
-    ///   epoch, this host's clock) at which it may still take a job: past it, its reply may
-    ///   come after the worker stopped reading, and the job would wait out its lease.
-    private func fetchArguments(_ spec: FetchSpec, behindAWaitUntil deadline: Int64? = nil) -> RedisCommand {
         var args = RedisCommand()
         args.append(String(Timestamp.nowMilliseconds()))
         args.append(String(spec.leaseMilliseconds))
         args.append(spec.worker)
         args.append(spec.queues.count)
         for queue in spec.queues { args.append(queue) }
-        if let deadline {
-            args.append("1")
-            args.append(String(deadline))
-        }
-        return args
-    }
-
-    /// An idle worker's wait and its next fetch in one round trip: blocks until a job may be
-    /// waiting in one of the spec's queues, or `timeout` passes, then takes the next job.
-    ///
-    /// The fetch is sent with the `BLPOP`, and Redis runs it the moment the wait ends (a blocked
-    /// client's later commands wait in its buffer). So a job enqueued into an idle worker costs it
-    /// one wake-up, not a wake-up and then a fetch round trip. The fetch takes the server's clock
-    /// at that moment, since the worker's is a wait old. If Redis stalls so long that the reply
-    /// might come after the worker gave up reading (the wait plus half the command timeout), the
-    /// fetch takes nothing: a job it took would wait out its lease.
-    /// - Returns: the job, or nil when every queue is still empty.
-    public func waitForWorkThenFetch(_ spec: FetchSpec, timeout: Duration) throws(QueueError) -> FetchedJob? {
-        var wait = RedisCommand("BLPOP")
-        for queue in spec.queues { wait.append(keys.signal(queue)) }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        wait.append(JSONWriter.number((seconds * 1000).rounded() / 1000))
-        let deadline = Timestamp.nowMilliseconds() + Self.milliseconds(timeout + client.options.commandTimeout / 2)
-        do {
-            let fetchCommand = try client.evalshaCommand(QueueScripts.fetch, keys: [keys.base],
-                                                         arguments: fetchArguments(spec, behindAWaitUntil: deadline))
-            let replies = try client.blockingPipeline([wait, fetchCommand], blockFor: timeout)
-            // The fetch first: Redis runs it even after the wait failed (`CLIENT UNBLOCK … ERROR`),
-            // and a job it took must not be dropped for the wait's error.
-            if case .error(let message) = replies[1] {
-                // NOSCRIPT (a restarted Redis forgot the script, so the fetch did not run): the
-                // plain fetch loads it again.
-                guard message.hasPrefix("NOSCRIPT") else { throw RedisError(.script, message) }
-                return try fetch(spec)
-            }
-            if let job = FetchedJob(replies[1]) { return job }
-            if case .error(let message) = replies[0] { throw RedisError(.server, message) }
-            return nil
-        } catch let error as RedisError {
-            throw QueueError(error)
-        } catch let error as QueueError {
-            throw error
-        } catch {
-            throw QueueError(.redis, "\(error)")
-        }
+        return FetchedJob(try run(QueueScripts.fetch, args))
     }
 
     /// Ends a run and, when `next` is given, fetches the next job in the same round trip.
@@ -239,6 +188,19 @@ extension JobStore {
         args.append(limit)
         return (try run(QueueScripts.recoverExpired, args).array ?? []).compactMap { $0.string.map(JobID.init) }
     }
+
+    /// Blocks until a job may be waiting in one of `queues`, or `timeout` passes.
+    public func waitForWork(queues: [String], timeout: Duration) throws(QueueError) {
+        var command = RedisCommand("BLPOP")
+        for queue in queues { command.append(keys.signal(queue)) }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        command.append(JSONWriter.number((seconds * 1000).rounded() / 1000))
+        do {
+            _ = try client.blockingCommand(command, blockFor: timeout)
+        } catch {
+            throw QueueError(error)
+        }
+    }
 }
 
 /// The state of a run's lease.
@@ -266,13 +228,5 @@ extension FetchedJob {
         self.init(id: JobID(id), queue: queue, lease: lease, attempt: attempt, document: doc, maxAttempts: maxAttempts)
         self.dueAt = dueAt
         if f.count >= 7 { runRecord = f[6].string }
-    }
-}
-
-extension JobStore {
-    /// Whole milliseconds of a duration.
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

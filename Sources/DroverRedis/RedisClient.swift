@@ -241,20 +241,8 @@ public final class RedisClient {
     /// Runs a blocking command (`BLPOP … timeout`), with the socket timeout raised past the
     /// block time for this call only.
     public func blockingCommand(_ command: RedisCommand, blockFor: Duration) throws(RedisError) -> RedisValue {
-        let reply = try blockingPipeline([command], blockFor: blockFor)[0]
-        // As `command` does: an error reply to the call itself is thrown.
-        if case .error(let message) = reply { throw noteFailure(RedisConnection.serverError(message, command: command.name)) }
-        return reply
-    }
-
-    /// Sends a blocking command and the commands to run the moment it returns, in one write, and
-    /// reads every reply (error replies stay in the array as `.error`), with the socket timeout
-    /// raised past the block time for this call only.
-    /// Redis keeps a blocked client's later commands in its buffer and runs them as soon as the
-    /// block ends, so they cost no round trip of their own.
-    public func blockingPipeline(_ commands: [RedisCommand], blockFor: Duration) throws(RedisError) -> [RedisValue] {
         let connection = try connect()
-        do throws(RedisError) {
+        do {
             try connection.setTimeout(blockFor + options.commandTimeout)
             // A blocking command's reply is not expected soon: sleep at once (an idle worker's
             // wait would otherwise cost a spin, and count as a miss against the next spins).
@@ -266,13 +254,7 @@ public final class RedisClient {
                 connection.replySpin = spin
                 if !connection.isBroken { try? connection.setTimeout(options.commandTimeout) }
             }
-            let replies = try connection.pipeline(commands)
-            // A server that became a replica (failover) answers READONLY and took nothing: drop
-            // the connection, as for any other command, so the next call finds the new master.
-            for case .error(let message) in replies where message.contains("READONLY") {
-                throw RedisConnection.serverError(message, command: commands[0].name)
-            }
-            return replies
+            return try connection.command(command)
         } catch {
             throw noteFailure(error)
         }

@@ -128,9 +128,6 @@ public final class Worker {
 
     private func serve(_ executor: InlineExecutor) async -> Exit {
         var next: FetchedJob?
-        // An idle wait fetches as it ends (`waitForWorkThenFetch`): nil after one means the
-        // queues are still empty, not that a fetch is due.
-        var fetchedWhileIdle = false
         while true {
             if stopFlag.load(ordering: .relaxed) {
                 // The finish before the stop may have taken the next job already: it has not
@@ -138,7 +135,7 @@ public final class Worker {
                 if let job = next { releaseUnstarted(job) }
                 return .stopped
             }
-            if next == nil, !fetchedWhileIdle {
+            if next == nil {
                 do {
                     next = try store.fetch(spec)
                 } catch {
@@ -146,19 +143,11 @@ public final class Worker {
                     continue
                 }
             }
-            fetchedWhileIdle = false
             guard let job = next else {
                 if options.burst { return .drained }
                 flushMetrics()
                 options.events?.heartbeat()
-                do {
-                    next = try idle()
-                    fetchedWhileIdle = true
-                } catch {
-                    // The plain fetch comes next, and beats only once Redis serves again: a
-                    // child whose connection stays broken goes silent, and its master sees it.
-                    waitForRedis(error)
-                }
+                idle()
                 continue
             }
             let startedAt = ContinuousClock.now
@@ -230,17 +219,19 @@ public final class Worker {
         }
     }
 
-    /// Waits for work and takes the next job as the wait ends (one round trip).
-    /// - Returns: the job, or nil when the queues are still empty.
-    private func idle() throws(QueueError) -> FetchedJob? {
-        if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
-            lastRecovery = .now
-            let recovered = try store.recoverExpired()
-            if !recovered.isEmpty {
-                logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
+    private func idle() {
+        do {
+            if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
+                lastRecovery = .now
+                let recovered = try store.recoverExpired()
+                if !recovered.isEmpty {
+                    logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
+                }
             }
+            try store.waitForWork(queues: options.queues, timeout: options.idleWait)
+        } catch {
+            waitForRedis(error)
         }
-        return try store.waitForWorkThenFetch(spec, timeout: options.idleWait)
     }
 
     private func waitForRedis(_ error: QueueError) {

@@ -68,25 +68,13 @@ for q, count in pairs(woken) do signal(q, count) end
 return out
 """#)
 
-    /// ARGV: now, lease_ms, worker, n, queues…, then `1` and a deadline (ms) when sent behind a
-    /// wait (the server's clock then counts). Returns {id, queue, lease, attempt, doc, max_attempts} or nil.
+    /// ARGV: now, lease_ms, worker, n, queues…. Returns {id, queue, lease, attempt, doc,
+    /// max_attempts} or nil.
     static let fetch = script("fetch", #"""
-local n = tonumber(ARGV[4])
 local queues = {}
-for i = 1, n do queues[i] = ARGV[4 + i] end
-local now = tonumber(ARGV[1])
-if ARGV[5 + n] == '1' then
-  -- Sent behind an idle worker's BLPOP, it runs when the wait ends, up to a whole wait after
-  -- ARGV[1]: take the server's clock then, never earlier than the worker's. Past the deadline
-  -- (ARGV[6 + n]) the worker may have stopped reading: take nothing rather than a job whose
-  -- reply nobody reads.
-  local t = redis.call('TIME')
-  local server_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if server_now > tonumber(ARGV[6 + n]) then return false end
-  now = math.max(now, server_now)
-end
+for i = 1, tonumber(ARGV[4]) do queues[i] = ARGV[4 + i] end
 idle_fetch = true
-return fetch(now, tonumber(ARGV[2]), ARGV[3], queues)
+return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
 """#)
 
     /// Ends a run and, in the same round trip, fetches the next job, so a busy worker costs one
