@@ -23,27 +23,36 @@ extension SystemTests {
             #expect(try child.waitForExit() == .exited(0))
         }
 
-        /// A stand-in master forks a worker that runs ChildSetup and then would sleep 30 s; the
-        /// master exits once the worker is set up. The lifeline, held by both, hangs up only when
-        /// the worker is gone too, which within the timeout only PR_SET_PDEATHSIG explains.
-        @Test func workerDiesWithItsMaster() throws {
-            let master = try ForkedChild.spawn {
+        /// A stand-in master forks a worker that runs ChildSetup and then `worker`, which writes
+        /// "r" on the pipe it is given once it is up and then would sleep 30 s; the master exits
+        /// as soon as it reads "r". The lifeline, held by both, hangs up only when the worker is
+        /// gone too, which within the timeout only PR_SET_PDEATHSIG explains.
+        func masterLeavingItsWorker(_ worker: (Pipe) -> Never) throws -> ForkedChild {
+            try ForkedChild.spawn {
                 let masterPID = Posix.getpid()
                 guard let ready = try? Pipe(), let forked = try? Posix.fork() else { return 1 }
                 switch forked {
                 case .child:
-                    guard (try? ChildSetup.run(masterPID: masterPID, deathSignal: .kill, signalPipe: nil)) != nil,
-                        (try? ready.writeEnd.writeAll("r")) != nil
-                    else { Posix.exit(1) }
-                    _ = try? Poller().poll(timeoutMilliseconds: 30_000)
-                    Posix.exit(2)
+                    guard (try? ChildSetup.run(masterPID: masterPID, deathSignal: .kill, signalPipe: nil)) != nil else { Posix.exit(1) }
+                    worker(ready)
                 case .parent:
                     try? ready.writeEnd.close()
                     var bytes: [UInt8] = []
-                    _ = try? ready.readEnd.read(into: &bytes)  // blocks until the worker is set up
+                    _ = try? ready.readEnd.read(into: &bytes)  // blocks until the worker is up
                     return bytes == Array("r".utf8) ? 0 : 3
                 }
             }
+        }
+
+        /// Says it is up, then waits for a death signal.
+        static func upThenWaiting(_ ready: Pipe) -> Never {
+            _ = try? ready.writeEnd.writeAll("r")
+            _ = try? Poller().poll(timeoutMilliseconds: 30_000)
+            Posix.exit(2)
+        }
+
+        @Test func workerDiesWithItsMaster() throws {
+            let master = try masterLeavingItsWorker(Self.upThenWaiting)
             #expect(try master.waitForExit(timeoutMilliseconds: 10_000) == .exited(0))
         }
 
@@ -51,31 +60,16 @@ extension SystemTests {
         /// (``ChildSetup/continueOnNewThread(_:)``), and starts one more: the parent-death signal
         /// belongs to the parked thread, which must keep it armed.
         @Test func workerOnItsNewThreadStillDiesWithItsMaster() throws {
-            let master = try ForkedChild.spawn {
-                let masterPID = Posix.getpid()
-                guard let ready = try? Pipe(), let forked = try? Posix.fork() else { return 1 }
-                switch forked {
-                case .child:
-                    guard (try? ChildSetup.run(masterPID: masterPID, deathSignal: .kill, signalPipe: nil)) != nil else { Posix.exit(1) }
-                    try? ChildSetup.continueOnNewThread {
-                        do {
-                            // One more thread, as a worker starts its lease keeper.
-                            try ChildSetup.continueOnNewThread {
-                                _ = try? ready.writeEnd.writeAll("r")
-                                _ = try? Poller().poll(timeoutMilliseconds: 30_000)
-                                Posix.exit(2)
-                            }
-                        } catch {
-                            Posix.exit(4)
-                        }
+            let master = try masterLeavingItsWorker { ready in
+                try? ChildSetup.continueOnNewThread {
+                    do {
+                        // One more thread, as a worker starts its lease keeper.
+                        try ChildSetup.continueOnNewThread { Self.upThenWaiting(ready) }
+                    } catch {
+                        Posix.exit(4)
                     }
-                    Posix.exit(5)
-                case .parent:
-                    try? ready.writeEnd.close()
-                    var bytes: [UInt8] = []
-                    _ = try? ready.readEnd.read(into: &bytes)  // blocks until the worker runs its role
-                    return bytes == Array("r".utf8) ? 0 : 3
                 }
+                Posix.exit(5)
             }
             #expect(try master.waitForExit(timeoutMilliseconds: 10_000) == .exited(0))
         }
