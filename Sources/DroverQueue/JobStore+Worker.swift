@@ -90,25 +90,46 @@ public struct FetchSpec: Sendable {
 extension JobStore {
     /// Takes the next job under a lease (scheduled jobs that are due are promoted first).
     /// - Returns: the job, or nil when every queue is empty.
-    public func fetch(_ spec: FetchSpec) throws(QueueError) -> FetchedJob? {
+    ///
+    /// A call whose reply is lost (a timeout, a dropped connection) may have taken a job all the
+    /// same. Its retry names it in `lostCalls` (the `now` each such call sent), and gets back the
+    /// run it took, if any, instead of a second job: otherwise that job would wait out its lease
+    /// and count an attempt it never ran.
+    /// - Parameter now: the call's clock, which also names it for a retry (`lostCalls`).
+    public func fetch(_ spec: FetchSpec, now: Int64 = Timestamp.nowMilliseconds(),
+                      lostCalls: [Int64] = []) throws(QueueError) -> FetchedJob? {
         var args = RedisCommand()
-        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(String(now))
         args.append(String(spec.leaseMilliseconds))
         args.append(spec.worker)
         args.append(spec.queues.count)
         for queue in spec.queues { args.append(queue) }
+        Self.append(lostCalls, to: &args)
         return FetchedJob(try run(QueueScripts.fetch, args))
     }
 
+    private static func append(_ lostCalls: [Int64], to args: inout RedisCommand) {
+        args.append(lostCalls.count)
+        for call in lostCalls { args.append(Int(call)) }
+    }
+
     /// Ends a run and, when `next` is given, fetches the next job in the same round trip.
+    ///
+    /// A finish whose outcome is stale takes no next job unless it names `lostCalls`: a call
+    /// delivered late, after its own retry, must not take a job for a connection that is gone.
+    /// A retry names the `now` of its lost calls and gets back the job one of them took (see
+    /// `fetch`).
     /// - Returns: whether the outcome was written (false: the lease was taken over, so a newer
-    ///   run owns the job and this outcome is discarded), and the next job.
-    public func finish(_ job: FetchedJob, _ outcome: RunOutcome, next: FetchSpec?) throws(QueueError) -> (written: Bool, next: FetchedJob?) {
+    ///   run owns the job and this outcome is discarded, or a lost call wrote it), and the next
+    ///   job.
+    public func finish(_ job: FetchedJob, _ outcome: RunOutcome, next: FetchSpec?,
+                       now: Int64 = Timestamp.nowMilliseconds(),
+                       lostCalls: [Int64] = []) throws(QueueError) -> (written: Bool, next: FetchedJob?) {
         let (kind, payload, retryAt) = outcome.wire
         var args = RedisCommand()
         args.append(job.id.rawValue)
         args.append(job.lease)
-        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(String(now))
         args.append(kind)
         args.append(payload)
         args.append(String(retryAt))
@@ -119,6 +140,7 @@ extension JobStore {
             args.append(next.worker)
             args.append(next.queues.count)
             for queue in next.queues { args.append(queue) }
+            Self.append(lostCalls, to: &args)
         } else {
             args.append("0")
         }

@@ -128,6 +128,8 @@ public final class Worker {
 
     private func serve(_ executor: InlineExecutor) async -> Exit {
         var next: FetchedJob?
+        // The clocks of fetch calls whose replies were lost (see `JobStore.fetch`).
+        var lostFetches: [Int64] = []
         while true {
             if stopFlag.load(ordering: .relaxed) {
                 // The finish before the stop may have taken the next job already: it has not
@@ -136,9 +138,13 @@ public final class Worker {
                 return .stopped
             }
             if next == nil {
+                let now = Timestamp.nowMilliseconds()
                 do {
-                    next = try store.fetch(spec)
+                    next = try store.fetch(spec, now: now, lostCalls: lostFetches)
+                    lostFetches.removeAll()
                 } catch {
+                    // The call may have run and taken a job: the retry asks for it back.
+                    Self.remember(now, failingWith: error, in: &lostFetches)
                     waitForRedis(error)
                     continue
                 }
@@ -170,15 +176,16 @@ public final class Worker {
     /// the script is fenced by the run's lease (a second write finds the run already ended).
     ///
     /// A call whose reply was lost may have run, and then it may have taken the next job for
-    /// this worker, which never saw it: that job waits for its lease to expire and is recovered
-    /// like any lost run (worker names need not be unique, so "every job started under my name"
-    /// is no safe way to find it). A retry only writes the outcome, so it takes no second job;
-    /// the loop fetches afresh.
+    /// this worker, which never saw it. The retry names each lost call by the clock it sent, and
+    /// gets that job back (`JobStore.finish`), so it neither waits out its lease nor counts an
+    /// attempt it never ran.
     private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> FetchedJob? {
         var retry = false
+        var lost: [Int64] = []
         while true {
+            let now = Timestamp.nowMilliseconds()
             do {
-                let (written, next) = try store.finish(job, outcome, next: fetchNext && !retry ? spec : nil)
+                let (written, next) = try store.finish(job, outcome, next: fetchNext ? spec : nil, now: now, lostCalls: lost)
                 if !written {
                     if retry {
                         logger.info("outcome already written by the call whose reply was lost, or the lease was taken over",
@@ -191,9 +198,25 @@ public final class Worker {
                 return next
             } catch {
                 retry = true
+                if fetchNext { Self.remember(now, failingWith: error, in: &lost) }
                 waitForRedis(error)
             }
         }
+    }
+
+    /// Keeps the clock of a failed call that may have reached Redis (its reply was lost), for
+    /// its retry to name. A call refused before it was sent cannot have run. A long run of
+    /// timeouts keeps the last 16.
+    private static func remember(_ call: Int64, failingWith error: QueueError, in lost: inout [Int64]) {
+        switch error.underlying?.code {
+        case .connectionRefused?, .unavailable?, .noMaster?, .authentication?, .invalidURL?, .passwordFile?:
+            return
+        default:
+            break
+        }
+        if lost.last == call { return }
+        lost.append(call)
+        if lost.count > 16 { lost.removeFirst(lost.count - 16) }
     }
 
     /// Puts a fetched job that will not run here back in its queue; when Redis cannot be

@@ -85,6 +85,44 @@ import Testing
         worker.terminate()
     }
 
+    /// Connections dropped under a busy worker lose replies of calls that ran: each finish that
+    /// took the next job and lost its reply is retried naming that call, and gets the job back.
+    /// Without that, such a job waits out its 60 s lease and, with one attempt allowed, fails
+    /// without ever running.
+    @Test func connectionsKilledMidCallStrandNoJob() throws {
+        let h = try WorkerHarness()
+        let total = 3000
+        var options = JobOptions()
+        options.maxAttempts = 1
+        _ = try h.store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop", argsJSON: "{}", options: options), count: total))
+        let worker = try h.worker(["--lease", "60"])
+        let client = h.store.client
+        let stats = h.store.keys.stats("default")
+        var kills = 0
+        var lastKillAt = 0
+        var ended = 0
+        let deadline = ContinuousClock.now + .seconds(30)
+        // Paced by the jobs done, not by time: a kill of every client but this one (the
+        // worker's, and its lease keeper's) each time 25 more jobs have ended.
+        while ended < total, ContinuousClock.now < deadline {
+            let counts = try client.command("HMGET", stats, "finished", "failed").array ?? []
+            ended = counts.compactMap(\.int).reduce(0, +)
+            if ended - lastKillAt >= 25, ended < total - 200 {
+                lastKillAt = ended
+                kills += try client.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes").int ?? 0
+            }
+            _ = worker.drain()
+        }
+        #expect(kills >= 40)
+        #expect(try client.command("HGET", stats, "finished").int == total)
+        #expect(try client.command("HGET", stats, "failed").int ?? 0 == 0)
+        #expect(try client.command("ZCARD", h.store.keys.started("default")).int == 0)
+        worker.terminate()
+        // How many replies were lost after their call ran (the retry found the outcome written).
+        let adopted = worker.seen.components(separatedBy: "outcome already written").count - 1
+        print("connectionsKilledMidCallStrandNoJob: \(kills) kills, \(adopted) finishes retried after their call ran")
+    }
+
     @Test func poisonPillStopsAfterItsAttemptsAndLandsInFailed() throws {
         let h = try WorkerHarness()
         let id = try h.enqueue("builtin.crash") { $0.maxAttempts = 2 }

@@ -30,7 +30,7 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Exit after this many jobs.")
     var maxJobs: Int?
 
-    @Option(help: "The worker's name (default host:pid).")
+    @Option(help: "The worker's name (default host:pid); give each process its own: a retry after a lost reply trusts a run with its name and clock.")
     var name: String?
 
     @Option(help: "Lease in seconds: a job held longer without renewal is recovered by others.")

@@ -317,6 +317,45 @@ local function held_run(given)
   return start, worker
 end
 
+-- The run that an earlier call of this worker took when its reply was lost (a timeout, a dropped
+-- connection): the call may have run, and then its job is started under this worker with no
+-- one to run it. `lost` holds the `now` of each such call; a run it started is scored
+-- now + lease_ms in `started:Q` and carries that start time and this worker's name, so it is
+-- found by score in O(log N), and a retry hands the same run back instead of stranding it for
+-- its lease. Returns what `fetch` returned for it, or false.
+local function adopt(lost, lease_ms, worker, queues)
+  for _, t in ipairs(lost) do
+    local started = int(tonumber(t))
+    local score = int(tonumber(t) + lease_ms)
+    for _, q in ipairs(queues) do
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'started:' .. q, score, score)) do
+        local run = redis.call('HGET', P .. 'running', id)
+        if run then
+          local s, w = string.match(run, '^%d+ %S+ %S+ %d (%S+) (%S+)$')
+          local rec = redis.call('HGET', P .. 'jobs', id)
+          if s == started and w == worker and rec then return {id, q, 1, 1, rec, false, run} end
+        else
+          -- A run in its hash home: a retried job, or a first run that a cancel request or
+          -- progress moved there since.
+          local f = redis.call('HMGET', P .. 'job:' .. id, 'state', 'started_at', 'worker', 'lease', 'attempt',
+            'doc', 'max_attempts')
+          if f[1] == 'started' and f[2] == started and f[3] == worker then
+            return {id, q, tonumber(f[4]), tonumber(f[5]), f[6], f[7], started .. ' ' .. worker}
+          end
+        end
+      end
+    end
+  end
+  return false
+end
+
+-- The `now` of each lost call a retry names (see adopt): ARGV[at] is their count, then the list.
+local function lost_calls(at)
+  local lost = {}
+  for i = 1, tonumber(ARGV[at] or '0') do lost[i] = ARGV[at + i] end
+  return lost
+end
+
 -- Take the next job from the first non-empty queue, in order, under a lease.
 -- Returns {id, queue, lease, attempt, doc or record, max_attempts or false, run} or false, where
 -- run names the run for `finish`: the run record of a first run, `STARTED_AT WORKER` otherwise.

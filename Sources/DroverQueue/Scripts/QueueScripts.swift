@@ -68,11 +68,18 @@ for q, count in pairs(woken) do signal(q, count) end
 return out
 """#)
 
-    /// ARGV: now, lease_ms, worker, n, queues…. Returns {id, queue, lease, attempt, doc,
-    /// max_attempts} or nil.
+    /// ARGV: now, lease_ms, worker, n, queues…, then m, the `now` of m earlier calls whose
+    /// replies were lost (a retry: the run one of them took is handed back, see `adopt`).
+    /// Returns {id, queue, lease, attempt, doc, max_attempts, run} or nil.
     static let fetch = script("fetch", #"""
+local n = tonumber(ARGV[4])
 local queues = {}
-for i = 1, tonumber(ARGV[4]) do queues[i] = ARGV[4 + i] end
+for i = 1, n do queues[i] = ARGV[4 + i] end
+local lost = lost_calls(5 + n)
+if #lost > 0 then
+  local held = adopt(lost, tonumber(ARGV[2]), ARGV[3], queues)
+  if held then return held end
+end
 idle_fetch = true
 return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
 """#)
@@ -81,9 +88,11 @@ return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
     /// round trip per job.
     /// ARGV: id, lease, now, outcome (finished|failed|retry|canceled), payload, retry_at,
     ///       run (what its fetch returned to name the run, or '': see `fetch`),
-    ///       then fetch: 0|1, lease_ms, worker, n, queues….
+    ///       then fetch: 0|1, lease_ms, worker, n, queues…, then m and the `now` of m earlier
+    ///       calls whose replies were lost (as `fetch`).
     /// Returns {status, next job or false}: status is the outcome written, or `stale` when the
-    /// lease was taken over (a late finisher must not overwrite the new run: fencing).
+    /// lease was taken over (a late finisher must not overwrite the new run: fencing), or when
+    /// a retry finds the outcome already written by its lost call.
     static let finish = script("finish", #"""
 local id, lease, now, outcome = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local key = P .. 'job:' .. id
@@ -134,9 +143,16 @@ else
 end
 local next = false
 if ARGV[8] == '1' then
+  local n = tonumber(ARGV[11])
   local queues = {}
-  for i = 1, tonumber(ARGV[11]) do queues[i] = ARGV[11 + i] end
-  next = fetch(now, tonumber(ARGV[9]), ARGV[10], queues)
+  for i = 1, n do queues[i] = ARGV[11 + i] end
+  local lost = lost_calls(12 + n)
+  if #lost > 0 then next = adopt(lost, tonumber(ARGV[9]), ARGV[10], queues) end
+  -- A stale finish takes a job only when it retries lost calls: otherwise it may be a lost
+  -- call itself, delivered after its retry, and a job it took would wait out its lease.
+  if not next and (status ~= 'stale' or #lost > 0) then
+    next = fetch(now, tonumber(ARGV[9]), ARGV[10], queues)
+  end
 end
 return {status, next}
 """#)
