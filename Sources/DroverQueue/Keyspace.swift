@@ -13,6 +13,7 @@
 /// | `finished:Q` `failed:Q` `canceled:Q` | zset | ended ids, score = end ms (bounded) |
 /// | `signal:Q` | list | wake-up tokens for idle workers (at most 64) |
 /// | `unique:KEY` | string | the id holding a unique key |
+/// | `lost:WORKER:T` | string | a worker's call (sent at ms T) whose reply was lost and that a retry stood in for; for a lease (at least a minute), so the call takes nothing if it arrives late |
 /// | `queues` | set | every queue ever used |
 /// | `stats:Q` | hash | counters: enqueued, finished, failed, retried, canceled, lost, stale |
 /// | `supervisors` | hash | supervisor id (`HOST:PID`) → its `SupervisorRecord` JSON, rewritten each second |

@@ -134,7 +134,13 @@ public final class Worker {
             if stopFlag.load(ordering: .relaxed) {
                 // The finish before the stop may have taken the next job already: it has not
                 // started, so it goes back to its queue rather than waiting out its lease.
-                if let job = next { releaseUnstarted(job) }
+                if let job = next {
+                    releaseUnstarted(job)
+                } else if !lostFetches.isEmpty, let job = try? store.fetch(spec, lostCalls: lostFetches) {
+                    // A fetch whose reply was lost may have taken a job: this call gets it back
+                    // (or takes the next one, which goes back the same way).
+                    releaseUnstarted(job)
+                }
                 return .stopped
             }
             if next == nil {

@@ -110,6 +110,60 @@ import Testing
         #expect(try h.queued("default") == [other])
     }
 
+    @Test func aRetryDeliveredAfterALaterRetryTakesNoJob() throws {
+        let h = try QueueHarness()
+        let (x, y) = try runningAndNext(h, nextIsARetry: false)
+        let other = try h.enqueue("other")
+        let t = Timestamp.nowMilliseconds()
+        _ = try h.store.finish(x, .finished(resultJSON: "1"), next: spec, now: t)  // lost, took y
+        // The second try (t + 300) is delayed; the third, naming both, runs first.
+        let third = try h.store.finish(x, .finished(resultJSON: "1"), next: spec, now: t + 600, lostCalls: [t, t + 300])
+        #expect(third.next?.id == y)
+        let second = try h.store.finish(x, .finished(resultJSON: "1"), next: spec, now: t + 300, lostCalls: [t])
+        #expect(second.written == false && second.next == nil)
+        #expect(try h.queued("default") == [other])
+    }
+
+    @Test func aLostFetchDeliveredAfterItsRetryTakesNoJob() throws {
+        let h = try QueueHarness()
+        let y = try h.enqueue("next")
+        let other = try h.enqueue("other")
+        let t = Timestamp.nowMilliseconds()
+        // The retry runs first and takes y afresh (the lost call had not run yet) ...
+        #expect(try h.store.fetch(spec, now: t + 400, lostCalls: [t])?.id == y)
+        // ... then the lost call arrives: it takes nothing.
+        #expect(try h.store.fetch(spec, now: t) == nil)
+        #expect(try h.queued("default") == [other])
+    }
+
+    @Test func anAdoptedRunGetsAFreshLeaseAndCanBeAdoptedAgain() throws {
+        let h = try QueueHarness()
+        let y = try h.enqueue("next")
+        let short = FetchSpec(queues: ["default"], worker: "host-a:100", leaseMilliseconds: 1000)
+        let t = Timestamp.nowMilliseconds()
+        // Taken 5 s ago under a 1 s lease that no one has recovered yet: still this worker's.
+        let taken = try #require(try h.store.fetch(short, now: t - 5000))
+        let adopted = try #require(try h.store.fetch(short, now: t, lostCalls: [t - 5000]))
+        #expect(adopted.id == y && adopted.runRecord == taken.runRecord)
+        #expect(try h.score(h.keys.started("default"), y) == Double(t + 1000))
+        #expect(try h.store.recoverExpired().isEmpty)
+        // That reply was lost too: the next retry names both calls and still finds the run.
+        let again = try #require(try h.store.fetch(short, now: t + 200, lostCalls: [t - 5000, t]))
+        #expect(again.id == y && again.lease == taken.lease)
+        #expect(try h.score(h.keys.started("default"), y) == Double(t + 1200))
+    }
+
+    @Test func aRunAtTheSameScoreButAnotherStartIsNotHandedBack() throws {
+        let h = try QueueHarness()
+        let y = try h.enqueue("next")
+        let z = try h.enqueue("after")
+        let t = Timestamp.nowMilliseconds()
+        // Started at t - 1000 under a 31 s lease: scored t + 30 s, as a call at t would be.
+        let longer = FetchSpec(queues: ["default"], worker: "host-a:100", leaseMilliseconds: 31_000)
+        #expect(try h.store.fetch(longer, now: t - 1000)?.id == y)
+        #expect(try h.store.fetch(spec, now: t + 100, lostCalls: [t])?.id == z)
+    }
+
     @Test func aRetryTakesNoRunOfAnotherWorkerOrOfAnotherCall() throws {
         let h = try QueueHarness()
         let y = try h.enqueue("next")

@@ -317,31 +317,56 @@ local function held_run(given)
   return start, worker
 end
 
--- The run that an earlier call of this worker took when its reply was lost (a timeout, a dropped
--- connection): the call may have run, and then its job is started under this worker with no
--- one to run it. `lost` holds the `now` of each such call; a run it started is scored
--- now + lease_ms in `started:Q` and carries that start time and this worker's name, so it is
--- found by score in O(log N), and a retry hands the same run back instead of stranding it for
--- its lease. Returns what `fetch` returned for it, or false.
-local function adopt(lost, lease_ms, worker, queues)
+-- A worker's call whose reply was lost (a timeout, a dropped connection) may have run, and
+-- taken a job for a worker that never saw it. Its retry names each such call by the `now` it
+-- sent (`lost`), and gets that run back instead of a second job (see adopt).
+--
+-- A named call may also still be on its way (a network that delays it): `supersede` marks it,
+-- for as long as a lease, so that if it arrives after its retry it takes nothing
+-- (`superseded`). A finish that is not a retry needs no mark: arriving late, it finds its
+-- outcome written by the retry, and a stale finish takes no job.
+local function supersede(lost, lease_ms, worker)
   for _, t in ipairs(lost) do
-    local started = int(tonumber(t))
+    redis.call('SET', P .. 'lost:' .. worker .. ':' .. int(tonumber(t)), '1', 'PX', int(math.max(lease_ms, 60000)))
+  end
+end
+
+local function superseded(now, worker)
+  return redis.call('EXISTS', P .. 'lost:' .. worker .. ':' .. int(now)) == 1
+end
+
+-- The run one of the `lost` calls started, if it is still this worker's: scored
+-- t + lease_ms in `started:Q` for one of those calls' t (the call that took it, or an adopting
+-- retry whose reply was lost too), carrying this worker's name and, as its start, one of those
+-- calls' t. Its lease is renewed from `now` (atomically: a lease that ran out meanwhile and was
+-- not yet recovered is still this run's, and the worker's lease keeper renews only later).
+-- Returns what `fetch` returned for it, or false.
+local function adopt(now, lost, lease_ms, worker, queues)
+  local starts = {}
+  for _, t in ipairs(lost) do starts[int(tonumber(t))] = true end
+  for _, t in ipairs(lost) do
     local score = int(tonumber(t) + lease_ms)
     for _, q in ipairs(queues) do
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'started:' .. q, score, score)) do
+      local started = P .. 'started:' .. q
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', started, score, score)) do
+        local held = false
         local run = redis.call('HGET', P .. 'running', id)
         if run then
           local s, w = string.match(run, '^%d+ %S+ %S+ %d (%S+) (%S+)$')
           local rec = redis.call('HGET', P .. 'jobs', id)
-          if s == started and w == worker and rec then return {id, q, 1, 1, rec, false, run} end
+          if starts[s] and w == worker and rec then held = {id, q, 1, 1, rec, false, run} end
         else
           -- A run in its hash home: a retried job, or a first run that a cancel request or
           -- progress moved there since.
           local f = redis.call('HMGET', P .. 'job:' .. id, 'state', 'started_at', 'worker', 'lease', 'attempt',
             'doc', 'max_attempts')
-          if f[1] == 'started' and f[2] == started and f[3] == worker then
-            return {id, q, tonumber(f[4]), tonumber(f[5]), f[6], f[7], started .. ' ' .. worker}
+          if f[1] == 'started' and f[2] and starts[f[2]] and f[3] == worker then
+            held = {id, q, tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[2] .. ' ' .. worker}
           end
+        end
+        if held then
+          redis.call('ZADD', started, int(now + lease_ms), id)
+          return held
         end
       end
     end

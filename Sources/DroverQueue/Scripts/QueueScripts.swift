@@ -72,16 +72,19 @@ return out
     /// replies were lost (a retry: the run one of them took is handed back, see `adopt`).
     /// Returns {id, queue, lease, attempt, doc, max_attempts, run} or nil.
     static let fetch = script("fetch", #"""
-local n = tonumber(ARGV[4])
+local now, lease_ms, worker, n = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 local queues = {}
 for i = 1, n do queues[i] = ARGV[4 + i] end
+-- A call that a retry already stood in for takes nothing (see supersede).
+if superseded(now, worker) then return false end
 local lost = lost_calls(5 + n)
 if #lost > 0 then
-  local held = adopt(lost, tonumber(ARGV[2]), ARGV[3], queues)
+  supersede(lost, lease_ms, worker)
+  local held = adopt(now, lost, lease_ms, worker, queues)
   if held then return held end
 end
 idle_fetch = true
-return fetch(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], queues)
+return fetch(now, lease_ms, worker, queues)
 """#)
 
     /// Ends a run and, in the same round trip, fetches the next job, so a busy worker costs one
@@ -146,12 +149,21 @@ if ARGV[8] == '1' then
   local n = tonumber(ARGV[11])
   local queues = {}
   for i = 1, n do queues[i] = ARGV[11 + i] end
+  local lease_ms, worker = tonumber(ARGV[9]), ARGV[10]
   local lost = lost_calls(12 + n)
-  if #lost > 0 then next = adopt(lost, tonumber(ARGV[9]), ARGV[10], queues) end
-  -- A stale finish takes a job only when it retries lost calls: otherwise it may be a lost
-  -- call itself, delivered after its retry, and a job it took would wait out its lease.
-  if not next and (status ~= 'stale' or #lost > 0) then
-    next = fetch(now, tonumber(ARGV[9]), ARGV[10], queues)
+  local late = false
+  if #lost > 0 then
+    -- A retry: a later retry may have stood in for this one already (see supersede).
+    late = superseded(now, worker)
+    if not late then
+      supersede(lost, lease_ms, worker)
+      next = adopt(now, lost, lease_ms, worker, queues)
+    end
+  end
+  -- A stale finish that is no retry takes no job: it may be a lost call delivered after its
+  -- retry, and a job it took would wait out its lease.
+  if not next and not late and (status ~= 'stale' or #lost > 0) then
+    next = fetch(now, lease_ms, worker, queues)
   end
 end
 return {status, next}
