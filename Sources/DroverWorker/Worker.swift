@@ -72,6 +72,8 @@ public final class Worker {
     /// Counts for `/metrics`, written about once a second (`JobMetrics`).
     private var metrics = JobMetrics()
     private var nextMetricsFlush = ContinuousClock.now + .seconds(1)
+    /// The latest clock a call sent whose reply was lost: later calls send a later one.
+    private var lostClockFloor: Int64 = 0
 
     /// Creates a worker.
     /// - Parameters:
@@ -136,21 +138,19 @@ public final class Worker {
                 // started, so it goes back to its queue rather than waiting out its lease.
                 if let job = next {
                     releaseUnstarted(job)
-                } else if !lostFetches.isEmpty, let job = try? store.fetch(spec, lostCalls: lostFetches) {
-                    // A fetch whose reply was lost may have taken a job: this call gets it back
-                    // (or takes the next one, which goes back the same way).
-                    releaseUnstarted(job)
+                } else if !lostFetches.isEmpty {
+                    giveBack(lostFetches)
                 }
                 return .stopped
             }
             if next == nil {
-                let now = Timestamp.nowMilliseconds()
+                let now = callClock()
                 do {
                     next = try store.fetch(spec, now: now, lostCalls: lostFetches)
                     lostFetches.removeAll()
                 } catch {
                     // The call may have run and taken a job: the retry asks for it back.
-                    Self.remember(now, failingWith: error, in: &lostFetches)
+                    remember(now, failingWith: error, in: &lostFetches)
                     waitForRedis(error)
                     continue
                 }
@@ -189,7 +189,7 @@ public final class Worker {
         var retry = false
         var lost: [Int64] = []
         while true {
-            let now = Timestamp.nowMilliseconds()
+            let now = callClock()
             do {
                 let (written, next) = try store.finish(job, outcome, next: fetchNext ? spec : nil, now: now, lostCalls: lost)
                 if !written {
@@ -204,7 +204,7 @@ public final class Worker {
                 return next
             } catch {
                 retry = true
-                if fetchNext { Self.remember(now, failingWith: error, in: &lost) }
+                if fetchNext { remember(now, failingWith: error, in: &lost) }
                 waitForRedis(error)
             }
         }
@@ -212,17 +212,43 @@ public final class Worker {
 
     /// Keeps the clock of a failed call that may have reached Redis (its reply was lost), for
     /// its retry to name. A call refused before it was sent cannot have run. A long run of
-    /// timeouts keeps the last 16.
-    private static func remember(_ call: Int64, failingWith error: QueueError, in lost: inout [Int64]) {
+    /// timeouts keeps the first (whose clock a run it took carries as its start, however often
+    /// retries renewed it) and the last 15.
+    private func remember(_ call: Int64, failingWith error: QueueError, in lost: inout [Int64]) {
         switch error.underlying?.code {
         case .connectionRefused?, .unavailable?, .noMaster?, .authentication?, .invalidURL?, .passwordFile?:
             return
         default:
             break
         }
+        lostClockFloor = max(lostClockFloor, call)
         if lost.last == call { return }
         lost.append(call)
-        if lost.count > 16 { lost.removeFirst(lost.count - 16) }
+        if lost.count > 16 { lost.remove(at: 1) }
+    }
+
+    /// The clock a fetching call sends: it names the call if its reply is lost, and a retry
+    /// marks the calls it names so that one arriving late takes nothing. So no later call sends
+    /// a clock a lost call sent (within one millisecond of a loss, it sends the next one).
+    private func callClock() -> Int64 {
+        max(Timestamp.nowMilliseconds(), lostClockFloor + 1)
+    }
+
+    /// On a stop, a fetch whose reply was lost may hold a job: a fetch naming the lost calls
+    /// gets it back (or takes the next job, which goes back the same way), and it is released.
+    /// Three tries; after that its lease runs out and any Drover recovers it.
+    private func giveBack(_ lostFetches: [Int64]) {
+        var lost = lostFetches
+        for _ in 0..<3 {
+            let now = callClock()
+            do {
+                if let job = try store.fetch(spec, now: now, lostCalls: lost) { releaseUnstarted(job) }
+                return
+            } catch {
+                remember(now, failingWith: error, in: &lost)
+                waitForRedis(error)
+            }
+        }
     }
 
     /// Puts a fetched job that will not run here back in its queue; when Redis cannot be

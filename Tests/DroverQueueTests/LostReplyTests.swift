@@ -71,18 +71,31 @@ import Testing
     }
 
     @Test func aRunMovedToItsHashHomeMeanwhileIsStillHandedBack() throws {
-        // A cancel request moves a first run into its hash home; the retry still finds it (and
-        // the worker then sees the request, as the run's owner).
+        // Progress (here written by another party) moves a first run into its hash home; the
+        // retry still finds it there.
         let h = try QueueHarness()
         let y = try h.enqueue("next")
         let t = Timestamp.nowMilliseconds()
         let taken = try #require(try h.store.fetch(spec, now: t))
-        #expect(try h.store.cancel(y) == .requested)
+        try h.store.progress(y, lease: taken.lease, percent: 10, noteJSON: "")
+        #expect(try h.pttl(y) != -2)
         let adopted = try #require(try h.store.fetch(spec, now: t + 500, lostCalls: [t]))
-        #expect(adopted.id == y && adopted.lease == taken.lease)
-        #expect(try h.store.renew(adopted, leaseMilliseconds: 30_000) == .cancelRequested)
-        #expect(try h.store.finish(adopted, .canceled(JobError(type: "Canceled", message: "asked")), next: nil).written)
-        #expect(try h.job(y).state == .canceled)
+        #expect(adopted.id == y && adopted.lease == taken.lease && adopted.attempt == 1)
+        #expect(try h.store.finish(adopted, .finished(resultJSON: "3"), next: nil).written)
+        #expect(try h.job(y).state == .finished)
+    }
+
+    @Test func aRunCanceledBeforeItRanEndsCanceledAndTheRetryTakesTheNext() throws {
+        let h = try QueueHarness()
+        let y = try h.enqueue("next")
+        let z = try h.enqueue("after")
+        let t = Timestamp.nowMilliseconds()
+        #expect(try h.store.fetch(spec, now: t)?.id == y)
+        #expect(try h.store.cancel(y) == .requested)
+        #expect(try h.store.fetch(spec, now: t + 500, lostCalls: [t])?.id == z)
+        let canceled = try h.job(y)
+        #expect(canceled.state == .canceled)
+        #expect(canceled.error?.message == "canceled before it started")
     }
 
     @Test func aRetryOfACallThatNeverRanWritesTheOutcomeAndFetches() throws {

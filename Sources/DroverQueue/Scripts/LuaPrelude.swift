@@ -359,9 +359,14 @@ local function adopt(now, lost, lease_ms, worker, queues)
           -- A run in its hash home: a retried job, or a first run that a cancel request or
           -- progress moved there since.
           local f = redis.call('HMGET', P .. 'job:' .. id, 'state', 'started_at', 'worker', 'lease', 'attempt',
-            'doc', 'max_attempts')
+            'doc', 'max_attempts', 'cancel')
           if f[1] == 'started' and f[2] and starts[f[2]] and f[3] == worker then
-            held = {id, q, tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[2] .. ' ' .. worker}
+            if f[8] == '1' then
+              -- A cancel was asked for before it ran here: it ends canceled, as `release` ends it.
+              settle(id, q, now, 'canceled', '{"type":"Canceled","message":"canceled before it started"}', 0)
+            else
+              held = {id, q, tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[2] .. ' ' .. worker}
+            end
           end
         end
         if held then
