@@ -171,6 +171,7 @@ extension JobStore {
         args.append(job.id.rawValue)
         args.append(job.lease)
         args.append(String(Timestamp.nowMilliseconds() + leaseMilliseconds))
+        args.append(job.runRecord ?? "")
         switch try run(QueueScripts.renew, args).int ?? -1 {
         case 1: return .cancelRequested
         case 0: return .held
@@ -178,13 +179,24 @@ extension JobStore {
         }
     }
 
-    /// Records progress of a run (ignored when the run lost its lease).
+    /// Records progress of a run (ignored when the run lost its lease, or when the job is a
+    /// later one that reused the id: the run is named as `finish` names it).
+    public func progress(_ job: FetchedJob, percent: Double, noteJSON: String) throws(QueueError) {
+        try progress(job.id, lease: job.lease, percent: percent, noteJSON: noteJSON, run: job.runRecord ?? "")
+    }
+
+    /// Records progress of the run with this lease (ignored when the run lost its lease).
     public func progress(_ id: JobID, lease: Int, percent: Double, noteJSON: String) throws(QueueError) {
+        try progress(id, lease: lease, percent: percent, noteJSON: noteJSON, run: "")
+    }
+
+    private func progress(_ id: JobID, lease: Int, percent: Double, noteJSON: String, run held: String) throws(QueueError) {
         var args = RedisCommand()
         args.append(id.rawValue)
         args.append(lease)
         args.append(JSONWriter.number(percent))
         args.append(noteJSON)
+        args.append(held)
         _ = try run(QueueScripts.progress, args)
     }
 

@@ -92,7 +92,7 @@ final class LeaseKeeper: @unchecked Sendable {
     /// Reports progress through the keeper's connection.
     func report(_ job: FetchedJob, percent: Double, noteJSON: String) {
         store.withLock { store in
-            try? store.progress(job.id, lease: job.lease, percent: percent, noteJSON: noteJSON)
+            try? store.progress(job, percent: percent, noteJSON: noteJSON)
         }
     }
 

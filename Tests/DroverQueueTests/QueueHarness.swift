@@ -163,12 +163,16 @@ final class QueueHarness {
         return ids.compactMap { $0.string.map(JobID.init) }
     }
 
-    func renew(_ id: JobID, lease: Int, deadline: Int64) throws -> Int {
-        try eval(QueueScripts.renew, [id.rawValue, String(lease), String(deadline)]).int ?? -99
+    /// Renews as the run that `worker`'s fetch named, when `worker` is given (as a lease keeper
+    /// does), else by lease alone.
+    func renew(_ id: JobID, lease: Int, deadline: Int64, worker: String? = nil) throws -> Int {
+        let run = worker.flatMap { runs["\(id.rawValue) \(lease) \($0)"] } ?? ""
+        return try eval(QueueScripts.renew, [id.rawValue, String(lease), String(deadline), run]).int ?? -99
     }
 
-    func progress(_ id: JobID, lease: Int, percent: String, note: String = "") throws -> Int {
-        try eval(QueueScripts.progress, [id.rawValue, String(lease), percent, note]).int ?? -99
+    func progress(_ id: JobID, lease: Int, percent: String, note: String = "", worker: String? = nil) throws -> Int {
+        let run = worker.flatMap { runs["\(id.rawValue) \(lease) \($0)"] } ?? ""
+        return try eval(QueueScripts.progress, [id.rawValue, String(lease), percent, note, run]).int ?? -99
     }
 
     // MARK: Looking at Redis (layout-agnostic: a queue may be one sorted set `queue:Q`, or

@@ -10,7 +10,7 @@ import Testing
     /// elsewhere and deleted, and a new job was enqueued with the same caller-chosen id, whose
     /// current run has the same lease number as the stalled one: a first run in the fast home
     /// (lease 1), or a second run in the job's own hash (lease 2). The late finish must not end
-    /// the new job's run.
+    /// the new job's run, nor its lease keeper renew that run, nor its progress land on it.
     @Test(arguments: [1, 2])
     func aLateFinisherOfAnEarlierJobWithTheSameIDIsStale(runs: Int) throws {
         let h = try QueueHarness()
@@ -42,7 +42,18 @@ import Testing
         let job = try h.job(id)
         #expect(job.state == .started)
         #expect(job.worker == "host-c:3")
-        #expect(try h.score(h.keys.started("default"), id) != nil)
+        let deadline = try #require(try h.score(h.keys.started("default"), id))
+
+        // The stalled run's lease keeper and progress reports are fenced the same way, while
+        // the current run's go through.
+        #expect(try h.renew(id, lease: stalled.lease, deadline: t + 900_000, worker: "host-a:1") == -1)
+        #expect(try h.progress(id, lease: stalled.lease, percent: "50", worker: "host-a:1") == -1)
+        #expect(try h.score(h.keys.started("default"), id) == deadline)
+        #expect(try h.job(id).progress == nil)
+        #expect(try h.renew(id, lease: current.lease, deadline: t + 90_000, worker: "host-c:3") == 0)
+        #expect(try h.progress(id, lease: current.lease, percent: "20", worker: "host-c:3") == 1)
+        #expect(try h.score(h.keys.started("default"), id) == Double(t + 90_000))
+        #expect(try h.job(id).progress == 20)
 
         // The new job's own run still ends it, with its result.
         #expect(try h.finish(id, lease: current.lease, outcome: "finished", payload: "2", now: t + 5_000,

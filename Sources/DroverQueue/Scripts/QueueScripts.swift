@@ -250,30 +250,45 @@ end
 return done
 """#)
 
-    /// Renews a running job's lease. ARGV: id, lease, deadline. Returns 1 when a cancel was
-    /// asked for, 0 when not, -1 when the run lost its lease (fenced off).
+    /// Renews a running job's lease. ARGV: id, lease, deadline, run (what its fetch returned to
+    /// name the run, or '': see `finish`). Returns 1 when a cancel was asked for, 0 when not, -1
+    /// when the run lost its lease or is not this run (fenced off).
     static let renew = script("renew", #"""
 local key = P .. 'job:' .. ARGV[1]
+local given = ARGV[4] or ''
 local run = redis.call('HGET', P .. 'running', ARGV[1])
 if run then
   local run_lease, q = string.match(run, '^(%d+) (%S+)')
-  if tonumber(run_lease) ~= tonumber(ARGV[2]) then return -1 end
+  if tonumber(run_lease) ~= tonumber(ARGV[2]) or (given ~= '' and given ~= run) then return -1 end
   redis.call('ZADD', P .. 'started:' .. q, 'XX', tonumber(ARGV[3]), ARGV[1])
   return 0
 end
-local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel')
-if f[2] ~= 'started' or tonumber(f[1]) ~= tonumber(ARGV[2]) then return -1 end
+local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'started_at', 'worker')
+local held_start, held_worker = held_run(given)
+if f[2] ~= 'started' or tonumber(f[1]) ~= tonumber(ARGV[2])
+    or (held_start and (held_start ~= f[5] or held_worker ~= f[6])) then
+  return -1
+end
 redis.call('ZADD', P .. 'started:' .. f[3], 'XX', tonumber(ARGV[3]), ARGV[1])
 if f[4] == '1' then return 1 end
 return 0
 """#)
 
-    /// Records progress. ARGV: id, lease, percent, note. Returns 1, or -1 when fenced off.
+    /// Records progress. ARGV: id, lease, percent, note, run (as `renew`). Returns 1, or -1
+    /// when fenced off.
     static let progress = script("progress", #"""
 local key = P .. 'job:' .. ARGV[1]
+local given = ARGV[5] or ''
+local run = redis.call('HGET', P .. 'running', ARGV[1])
+-- A run that is not this one is left in its fast home (progress would move it to its hash).
+if run and given ~= '' and given ~= run then return -1 end
 materialize(ARGV[1])
-local f = redis.call('HMGET', key, 'lease', 'state')
-if f[2] ~= 'started' or tonumber(f[1]) ~= tonumber(ARGV[2]) then return -1 end
+local f = redis.call('HMGET', key, 'lease', 'state', 'started_at', 'worker')
+local held_start, held_worker = held_run(given)
+if f[2] ~= 'started' or tonumber(f[1]) ~= tonumber(ARGV[2])
+    or (held_start and (held_start ~= f[3] or held_worker ~= f[4])) then
+  return -1
+end
 redis.call('HSET', key, 'progress', ARGV[3], 'progress_note', ARGV[4])
 return 1
 """#)
