@@ -174,6 +174,7 @@ public final class Worker {
             let more = !stopFlag.load(ordering: .relaxed) && (options.maxJobs.map { jobsDone < $0 } ?? true)
             next = record(job, outcome, fetchNext: more)
             options.events?.jobEnded(id: job.id)
+            do { try recoverExpiredLeasesIfDue() } catch { logger.warning("could not recover expired leases: \(error.message)") }
             if let maxJobs = options.maxJobs, jobsDone >= maxJobs { return .maxJobs }
         }
     }
@@ -276,16 +277,22 @@ public final class Worker {
 
     private func idle() {
         do {
-            if ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) {
-                lastRecovery = .now
-                let recovered = try store.recoverExpired()
-                if !recovered.isEmpty {
-                    logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
-                }
-            }
+            try recoverExpiredLeasesIfDue()
             try store.waitForWork(queues: options.queues, timeout: options.idleWait)
         } catch {
             waitForRedis(error)
+        }
+    }
+
+    /// Puts back jobs whose lease expired (their host is gone), every half lease (0.5–5 s).
+    /// Busy workers do it too, between jobs: a pool that is never idle, with no scheduler
+    /// running, would otherwise never recover a dead host's jobs.
+    private func recoverExpiredLeasesIfDue() throws(QueueError) {
+        guard ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) else { return }
+        lastRecovery = .now
+        let recovered = try store.recoverExpired()
+        if !recovered.isEmpty {
+            logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered)"])
         }
     }
 

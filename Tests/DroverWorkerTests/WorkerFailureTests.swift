@@ -125,6 +125,23 @@ import Testing
         print("connectionsKilledMidCallStrandNoJob: \(kills) kills, \(adopted) finishes retried after their call ran")
     }
 
+    /// A worker that is never idle still recovers a dead host's expired lease (with no
+    /// scheduler running, nothing else would while the pool is busy).
+    @Test func aBusyWorkerRecoversAnExpiredLease() throws {
+        let h = try WorkerHarness()
+        let orphan = try h.enqueue("builtin.noop")
+        // Taken by a host that then vanished, under a 1 s lease.
+        _ = try #require(try h.store.fetch(FetchSpec(queues: ["default"], worker: "gone-host:1", leaseMilliseconds: 1000)))
+        let work = (0..<150).map { _ in EnqueueRequest(name: "builtin.sleep", argsJSON: #"{"seconds": 0.05}"#) }
+        _ = try h.store.enqueue(work)
+        let worker = try h.worker(["--lease", "2"])
+        let done = try h.waitFor(orphan, timeout: .seconds(6)) { $0.state == .finished }
+        #expect(done.attempt == 2)
+        // Still busy: most of the 7.5 s of sleeps are queued.
+        #expect(try h.store.client.command("LLEN", h.store.keys.queue("default")).int ?? 0 > 50)
+        worker.terminate()
+    }
+
     @Test func poisonPillStopsAfterItsAttemptsAndLandsInFailed() throws {
         let h = try WorkerHarness()
         let id = try h.enqueue("builtin.crash") { $0.maxAttempts = 2 }
