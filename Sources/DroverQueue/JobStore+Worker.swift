@@ -98,14 +98,34 @@ extension JobStore {
     /// - Parameter now: the call's clock, which also names it for a retry (`lostCalls`).
     public func fetch(_ spec: FetchSpec, now: Int64 = Timestamp.nowMilliseconds(),
                       lostCalls: [Int64] = []) throws(QueueError) -> FetchedJob? {
+        FetchedJob(try run(QueueScripts.fetch, Self.fetchArguments(spec, now: now, lostCalls: lostCalls)))
+    }
+
+    /// Gets back the job that a dead worker's unanswered fetching calls took, if any, and puts
+    /// it back at the front of its queue with no attempt counted (a cancel asked for meanwhile
+    /// ends it canceled). A supervisor calls this when it reaps a worker child that had such a
+    /// call out (`ChildMessage.fetching`): the child died before it said which job it took.
+    /// - Parameters:
+    ///   - spec: the dead worker's queues, name and lease.
+    ///   - lostCalls: the clocks its calls sent since it last started a job or went idle.
+    /// - Returns: the job's id, or nil when those calls took nothing that is still theirs.
+    public func releaseLostFetch(_ spec: FetchSpec, lostCalls: [Int64]) throws(QueueError) -> JobID? {
+        guard !lostCalls.isEmpty else { return nil }
+        var args = Self.fetchArguments(spec, now: Timestamp.nowMilliseconds(), lostCalls: lostCalls)
+        args.append("1")
+        guard let job = FetchedJob(try run(QueueScripts.fetch, args)) else { return nil }
+        return try release(job) ? job.id : nil
+    }
+
+    private static func fetchArguments(_ spec: FetchSpec, now: Int64, lostCalls: [Int64]) -> RedisCommand {
         var args = RedisCommand()
         args.append(String(now))
         args.append(String(spec.leaseMilliseconds))
         args.append(spec.worker)
         args.append(spec.queues.count)
         for queue in spec.queues { args.append(queue) }
-        Self.append(lostCalls, to: &args)
-        return FetchedJob(try run(QueueScripts.fetch, args))
+        append(lostCalls, to: &args)
+        return args
     }
 
     private static func append(_ lostCalls: [Int64], to args: inout RedisCommand) {

@@ -9,6 +9,7 @@ import DroverSystem
 /// - `start ID LEASE SOFT_MS HARD_MS START_NS` (a limit of `-` means none; the start instant on
 ///   `CLOCK_MONOTONIC`, optional),
 /// - `end ID`,
+/// - `fetch T` (a fetching call goes to Redis with clock T: ms since the epoch),
 /// - `beat`,
 /// - `bye` (the child will exit after this: `max_jobs` reached),
 /// - `prog PID` / `progend PID` (an exec program's process group started / ended).
@@ -20,6 +21,11 @@ public enum ChildMessage: Hashable, Sendable {
     case started(id: JobID, lease: Int, softMilliseconds: Int64?, hardMilliseconds: Int64?, at: MonotonicClock.Instant? = nil)
     /// The job's outcome was recorded.
     case ended(id: JobID)
+    /// A call that may take a job (a fetch, or a finish that fetches the next) goes to Redis
+    /// with this clock. Until the next `start` or `beat`, such a job may be started in Redis
+    /// with no one running it if this child dies: the master then gets it back by that clock
+    /// (`JobStore.releaseLostFetch`).
+    case fetching(clock: Int64)
     /// Idle and alive.
     case beat
     /// About to exit by itself (max_jobs): the master forks its replacement now, before the
@@ -48,7 +54,7 @@ public enum ChildMessage: Hashable, Sendable {
             return [soft, hard].contains { $0.map { $0 < Self.promptLimitMilliseconds } ?? false }
         case .leaving:
             return true
-        case .ended, .beat, .program, .programEnded:
+        case .ended, .fetching, .beat, .program, .programEnded:
             return false
         }
     }
@@ -61,6 +67,8 @@ public enum ChildMessage: Hashable, Sendable {
             return "start \(Self.escape(id.rawValue)) \(lease) \(soft.map(String.init) ?? "-") \(hard.map(String.init) ?? "-")\(start)\n"
         case let .ended(id):
             return "end \(Self.escape(id.rawValue))\n"
+        case let .fetching(clock):
+            return "fetch \(clock)\n"
         case .beat:
             return "beat\n"
         case .leaving:
@@ -99,6 +107,9 @@ public enum ChildMessage: Hashable, Sendable {
         } else if kind.elementsEqual("end".utf8) {
             guard let idField = fields.next(), let id = Self.unescape(idField), fields.next() == nil else { return nil }
             self = .ended(id: JobID(id))
+        } else if kind.elementsEqual("fetch".utf8) {
+            guard let clockField = fields.next(), let clock = Self.integer(clockField), fields.next() == nil else { return nil }
+            self = .fetching(clock: clock)
         } else if kind.elementsEqual("beat".utf8) {
             guard fields.next() == nil else { return nil }
             self = .beat

@@ -45,6 +45,12 @@ final class ChildProcess {
     var saidLeaving = false
     /// Its role reopens its log file on HUP (``ChildRole/reopensLogsOnHUP``).
     var reopensLogsOnHUP = false
+    /// The queues a worker child serves, to get back a job it fetched when it dies.
+    var queues: [String] = []
+    /// The clocks of its fetching calls since it last started a job or went idle
+    /// (``ChildMessage/fetching(clock:)``): if it dies now, one of them may have taken a job
+    /// that it never reported.
+    var fetchesOut: [Int64] = []
 
     init(pid: ProcessID, pool: String, role: String, isService: Bool, pipe: FileDescriptor, started: MonotonicClock.Instant) {
         self.pid = pid

@@ -1,4 +1,5 @@
 import DroverCore
+import DroverQueue
 import DroverSystem
 import Logging
 
@@ -76,6 +77,7 @@ extension Supervisor {
             children[pid] = ChildProcess(pid: pid, pool: key, role: role.name, isService: isService, pipe: pipe.readEnd,
                                          started: MonotonicClock.now())
             children[pid]?.reopensLogsOnHUP = role.reopensLogsOnHUP
+            children[pid]?.queues = isService ? [] : pool.queues
             logger.debug("forked \(role.name) \(pid)\(isService ? "" : " for pool \(pool.name)")")
         }
     }
@@ -149,12 +151,19 @@ extension Supervisor {
             let started = at.map { max(min($0, now), child.started) } ?? now
             child.job = ChildProcess.RunningJob(id: id, lease: lease,
                                                 limits: LimitClock(started: started, softMilliseconds: soft, hardMilliseconds: hard))
+            child.fetchesOut.removeAll()
+        case let .fetching(clock):
+            // The first clock stays (a job it took carries it as its start, however often a
+            // retry renewed it); a long run of retries keeps the last 15 besides.
+            if child.fetchesOut.last != clock { child.fetchesOut.append(clock) }
+            if child.fetchesOut.count > 16 { child.fetchesOut.remove(at: 1) }
         case let .ended(id):
             if child.job?.id == id { child.job = nil }
             child.jobsDone += 1
             jobsDone += 1
         case .beat:
-            break
+            // Idle: its last fetch came back empty.
+            child.fetchesOut.removeAll()
         case .leaving:
             // Counted as retiring, so maintainPools forks the replacement in this pass.
             child.saidLeaving = true
@@ -212,6 +221,7 @@ extension Supervisor {
             metadata["job_id"] = "\(job.id)"
             recover(job, of: child, status: status)
         }
+        if !child.fetchesOut.isEmpty { releaseLostFetch(of: child) }
         let lifetime = child.started.duration(to: MonotonicClock.now())
         switch child.leaving {
         case .retiring? where child.saidLeaving && status == .exited(0):
@@ -256,6 +266,26 @@ extension Supervisor {
             logger.error("\(child.isService ? "service" : "pool") \(child.poolName): \(backoff.failures) children died young in a row; next in \(delay)", metadata: metadata)
             delaySpawns(child.pool, by: delay)
         }
+    }
+
+    /// A child that died with a fetching call out (its finish that takes the next job, say,
+    /// when a cold stop's KILL came) may have taken a job it never reported: started in Redis
+    /// under its name, with no one to run it. It goes back to the front of its queue, with no
+    /// attempt counted, instead of waiting out its lease. When Redis cannot be reached now, the
+    /// lease does it later.
+    private func releaseLostFetch(of child: ChildProcess) {
+        let spec = FetchSpec(queues: child.queues, worker: ChildContext.workerName(chosen: options.name, pid: child.pid),
+                             leaseMilliseconds: options.lease.components.seconds * 1000
+                                 + options.lease.components.attoseconds / 1_000_000_000_000_000)
+        do {
+            if let id = try store.releaseLostFetch(spec, lostCalls: child.fetchesOut) {
+                logger.info("job \(id), fetched by \(child.role) \(child.pid) before it died, is back in its queue",
+                            metadata: ["job_id": "\(id)"])
+            }
+        } catch {
+            logger.warning("could not check for a job fetched by dead \(child.role) \(child.pid) (\(error)); if there is one, it is recovered when its lease expires")
+        }
+        child.fetchesOut.removeAll()
     }
 
     /// Puts a dead child's job back (or fails it), through the master's own connection.

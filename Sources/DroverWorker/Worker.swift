@@ -145,6 +145,7 @@ public final class Worker {
             }
             if next == nil {
                 let now = callClock()
+                options.events?.fetching(clock: now)
                 do {
                     next = try store.fetch(spec, now: now, lostCalls: lostFetches)
                     lostFetches.removeAll()
@@ -191,6 +192,7 @@ public final class Worker {
         var lost: [Int64] = []
         while true {
             let now = callClock()
+            if fetchNext { options.events?.fetching(clock: now) }
             do {
                 let (written, next) = try store.finish(job, outcome, next: fetchNext ? spec : nil, now: now, lostCalls: lost)
                 if !written {
@@ -242,6 +244,7 @@ public final class Worker {
         var lost = lostFetches
         for _ in 0..<3 {
             let now = callClock()
+            options.events?.fetching(clock: now)
             do {
                 if let job = try store.fetch(spec, now: now, lostCalls: lost) { releaseUnstarted(job) }
                 return

@@ -11,4 +11,13 @@ public protocol WorkerEvents: Sendable {
     func jobEnded(id: JobID)
     /// The worker is idle and alive (called at least once per idle wait).
     func heartbeat()
+    /// A call that may take a job (a fetch, or a finish that fetches the next) is about to go
+    /// to Redis with this clock. If this process dies before the job it took is reported
+    /// started, that job is started in Redis with no one running it; a supervisor gets it back
+    /// by this clock (`JobStore.releaseLostFetch`).
+    func fetching(clock: Int64)
+}
+
+extension WorkerEvents {
+    public func fetching(clock: Int64) {}
 }

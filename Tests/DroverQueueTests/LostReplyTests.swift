@@ -177,6 +177,23 @@ import Testing
         #expect(try h.store.fetch(spec, now: t + 100, lostCalls: [t])?.id == z)
     }
 
+    @Test func aSupervisorGetsBackTheJobADeadChildsFetchTook() throws {
+        let h = try QueueHarness()
+        let (x, y) = try runningAndNext(h, nextIsARetry: true)
+        let other = try h.enqueue("other")
+        let t = Timestamp.nowMilliseconds()
+        // The child's finish took y; the child was killed before it said so.
+        #expect(try h.store.finish(x, .finished(resultJSON: "1"), next: spec, now: t).next?.id == y)
+        #expect(try h.store.releaseLostFetch(spec, lostCalls: [t]) == y)
+        #expect(try h.queued("default") == [y, other])
+        let job = try h.job(y)
+        #expect(job.state == .queued && job.attempt == 1)
+        #expect(try h.card(h.keys.started("default")) == 0)
+        // Nothing left to get back: it takes nothing new either.
+        #expect(try h.store.releaseLostFetch(spec, lostCalls: [t]) == nil)
+        #expect(try h.queued("default") == [y, other])
+    }
+
     @Test func aRetryTakesNoRunOfAnotherWorkerOrOfAnotherCall() throws {
         let h = try QueueHarness()
         let y = try h.enqueue("next")

@@ -36,6 +36,7 @@ import Testing
         #expect(ChildMessage.leaving.needsPromptReading)
         #expect(!ChildMessage.ended(id: JobID("j")).needsPromptReading)
         #expect(!ChildMessage.beat.needsPromptReading)
+        #expect(!ChildMessage.fetching(clock: 1).needsPromptReading)
         #expect(!ChildMessage.program(ProcessID(rawValue: 42)).needsPromptReading)
     }
 
@@ -48,6 +49,8 @@ import Testing
         #expect(ChildMessage(line: "prog 4242") == .program(ProcessID(rawValue: 4242)))
         #expect(ChildMessage.programEnded(ProcessID(rawValue: 4242)).line == "progend 4242\n")
         #expect(ChildMessage(line: "progend 4242") == .programEnded(ProcessID(rawValue: 4242)))
+        #expect(ChildMessage.fetching(clock: 1_796_018_107_776).line == "fetch 1796018107776\n")
+        #expect(ChildMessage(line: "fetch 1796018107776") == .fetching(clock: 1_796_018_107_776))
     }
 
     @Test func idsWithSpacesAndPercentStayOneField() {
@@ -58,7 +61,7 @@ import Testing
 
     @Test func malformedLinesAreRejected() {
         for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "start x 1 - - -5", "start x 1 - - soon", "start x 1 - - 5 6", "end", "end a b", "beat now", "hello", "end %zz",
-                     "prog", "prog 1", "prog -3", "prog x", "progend 5 6"] {
+                     "prog", "prog 1", "prog -3", "prog x", "progend 5 6", "fetch", "fetch -1", "fetch soon", "fetch 1 2"] {
             #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
         }
     }

@@ -19,6 +19,41 @@ struct SupervisorStopTests {
         #expect(try harness.store.job(id)?.state == .queued)
     }
 
+    /// A cold stop kills busy children, most often between the finish that took a child's
+    /// next job and the `start` line naming it. The master gets those jobs back by the `fetch`
+    /// lines' clocks, so none waits out its lease (here a minute) with an attempt counted.
+    /// (Two attempts: a job that was really running when the KILL came is requeued with its
+    /// attempt counted, as a cold stop does.)
+    @Test func aColdStopOfABusyPoolStrandsNoJob() throws {
+        let harness = try SupervisorHarness()
+        var options = JobOptions()
+        options.maxAttempts = 2
+        let total = 20_000
+        _ = try harness.store.enqueue(Array(repeating: EnqueueRequest(name: "builtin.noop", argsJSON: "{}", options: options), count: total))
+        let client = harness.store.client
+        let stats = harness.store.keys.stats("default")
+        var released = 0
+        for round in 1...3 {
+            let master = try harness.start(["--concurrency", "2", "--lease", "60"])
+            try harness.notify.await("READY=1")
+            let before = try client.command("HGET", stats, "finished").int ?? 0
+            // Busy for a few hundred jobs (the master's debug log read as it goes).
+            while (try client.command("HGET", stats, "finished").int ?? 0) < before + 300 {
+                _ = master.drain()
+                usleep(1000)
+            }
+            master.send(.quit)
+            #expect(master.waitForExit() == .exited(0), "round \(round)")
+            harness.master = nil
+            released += master.seen.components(separatedBy: "is back in its queue").count - 1
+            #expect(try client.command("ZCARD", harness.store.keys.started("default")).int == 0, "round \(round)")
+        }
+        #expect(try client.command("HGET", stats, "failed").int ?? 0 == 0)
+        let finished = try client.command("HGET", stats, "finished").int ?? 0
+        #expect(finished + (try client.command("LLEN", harness.store.keys.queue("default")).int ?? 0) == total)
+        print("aColdStopOfABusyPoolStrandsNoJob: \(released) fetched jobs given back over 3 cold stops")
+    }
+
     @Test func aWarmStopStillEnforcesTheHardLimitOfADrainingJob() throws {
         let harness = try SupervisorHarness()
         let master = try harness.start(["--concurrency", "1"])

@@ -31,6 +31,8 @@ final class PipeWorkerEvents: WorkerEvents {
 
     func heartbeat() { channel.send(.beat) }
 
+    func fetching(clock: Int64) { channel.send(.fetching(clock: clock)) }
+
     /// An exec program started (or ended) in its own process group.
     func program(_ pid: ProcessID, running: Bool) {
         channel.send(running ? .program(pid) : .programEnded(pid))

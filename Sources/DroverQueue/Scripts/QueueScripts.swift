@@ -69,7 +69,8 @@ return out
 """#)
 
     /// ARGV: now, lease_ms, worker, n, queues…, then m, the `now` of m earlier calls whose
-    /// replies were lost (a retry: the run one of them took is handed back, see `adopt`).
+    /// replies were lost (a retry: the run one of them took is handed back, see `adopt`), then
+    /// '1' to take no new job (a supervisor getting back a dead child's job).
     /// Returns {id, queue, lease, attempt, doc, max_attempts, run} or nil.
     static let fetch = script("fetch", #"""
 local now, lease_ms, worker, n = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
@@ -83,6 +84,7 @@ if #lost > 0 then
   local held = adopt(now, lost, lease_ms, worker, queues)
   if held then return held end
 end
+if ARGV[6 + n + #lost] == '1' then return false end
 idle_fetch = true
 return fetch(now, lease_ms, worker, queues)
 """#)
