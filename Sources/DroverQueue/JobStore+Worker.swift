@@ -223,12 +223,15 @@ extension JobStore {
     /// Recovers a run whose worker died (the supervisor calls this when it reaps a child).
     /// - Returns: the job's new state, or nil when the run had already ended (stale).
     @discardableResult
-    public func recover(_ id: JobID, lease: Int, error: JobError) throws(QueueError) -> JobState? {
+    /// - Parameter retryAt: when to run it again if attempts remain (ms since the epoch), as a
+    ///   retry after `error`; 0 puts it back at the front of its queue at once.
+    public func recover(_ id: JobID, lease: Int, error: JobError, retryAt: Int64 = 0) throws(QueueError) -> JobState? {
         var args = RedisCommand()
         args.append(id.rawValue)
         args.append(lease)
         args.append(String(Timestamp.nowMilliseconds()))
         args.append(error.jsonText)
+        args.append(String(retryAt))
         return JobState(rawValue: try run(QueueScripts.recover, args).string ?? "")
     }
 

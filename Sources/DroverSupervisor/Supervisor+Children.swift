@@ -288,13 +288,24 @@ extension Supervisor {
         child.fetchesOut.removeAll()
     }
 
+    /// When a job killed at its hard time limit runs again: after its own backoff, like any
+    /// failure that may be retried (at once and at the front of its queue, a job stuck past its
+    /// limit would take every attempt in a row, killing a child each time). 0 (at once) when its
+    /// attempts are spent, for the script then fails it, or when it cannot be read now.
+    private func retryAfterTimeLimit(_ id: JobID) -> Int64 {
+        guard let record = try? store.job(id), record.attempt < record.maxAttempts else { return 0 }
+        return WallClock.nowMilliseconds() + record.backoff.delay(afterAttempt: record.attempt, unit: .random(in: 0..<1)).milliseconds
+    }
+
     /// Puts a dead child's job back (or fails it), through the master's own connection.
     private func recover(_ job: ChildProcess.RunningJob, of child: ChildProcess, status: WaitStatus) {
         let jobError: JobError
+        var retryAt: Int64 = 0
         switch child.leaving {
         case let .timeLimit(milliseconds)?:
             jobError = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(milliseconds: milliseconds)); its worker was killed",
                              signal: "KILL")
+            if case .unavailable = redisState {} else { retryAt = retryAfterTimeLimit(job.id) }
         case .coldStop?:
             jobError = JobError(type: "Crash", message: "the worker was stopped by a cold stop of its supervisor", signal: "KILL")
         default:
@@ -304,12 +315,12 @@ extension Supervisor {
         if case .unavailable = redisState {
             // Each try would block the loop for the client's timeouts: queue it for the next
             // PING that answers instead.
-            pendingRecoveries.append((job.id, job.lease, jobError))
+            pendingRecoveries.append((job.id, job.lease, jobError, retryAt))
             logger.error("Redis is unavailable: job \(job.id) is recovered when it answers", metadata: ["job_id": "\(job.id)"])
             return
         }
         do {
-            let state = try store.recover(job.id, lease: job.lease, error: jobError)
+            let state = try store.recover(job.id, lease: job.lease, error: jobError, retryAt: retryAt)
             logger.info("job \(job.id) of \(child.role) \(child.pid): \(state.map { "\($0)" } ?? "already ended")",
                         metadata: ["job_id": "\(job.id)"])
         } catch {
@@ -317,7 +328,7 @@ extension Supervisor {
             // expires, any worker's recoverExpired takes it.
             logger.error("could not recover job \(job.id) now (\(error)); retrying when Redis answers",
                          metadata: ["job_id": "\(job.id)"])
-            pendingRecoveries.append((job.id, job.lease, jobError))
+            pendingRecoveries.append((job.id, job.lease, jobError, retryAt))
             nextRedisCheck = MonotonicClock.now()
         }
     }

@@ -58,7 +58,7 @@ extension Supervisor {
     func retryRecoveries() {
         while let pending = pendingRecoveries.first {
             do {
-                let state = try store.recover(pending.id, lease: pending.lease, error: pending.error)
+                let state = try store.recover(pending.id, lease: pending.lease, error: pending.error, retryAt: pending.retryAt)
                 logger.info("job \(pending.id) recovered after the outage: \(state.map { "\($0)" } ?? "already ended")",
                             metadata: ["job_id": "\(pending.id)"])
                 pendingRecoveries.removeFirst()

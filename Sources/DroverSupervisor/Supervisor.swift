@@ -101,7 +101,7 @@ public final class Supervisor {
     var nextRedisCheck = MonotonicClock.now()
     var redisFailures = 0
     /// Jobs of dead children that could not be recovered while Redis was down.
-    var pendingRecoveries: [(id: JobID, lease: Int, error: JobError)] = []
+    var pendingRecoveries: [(id: JobID, lease: Int, error: JobError, retryAt: Int64)] = []
     let notifier: SystemdNotifier
     var readySent = false
     var reloading = false

@@ -35,6 +35,26 @@ import Testing
         #expect(try h.job(a).lease == 2)
     }
 
+    /// A run killed at its hard time limit is retried per its backoff (the master gives the
+    /// time), not put back at the front at once; with its attempts spent it fails all the same.
+    @Test func recoverWithARetryTimeSchedulesTheJob() throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("slow") { $0.maxAttempts = 2 }
+        let first = try #require(try h.fetch())
+        let t = QueueHarness.now
+        let limit = JobError(type: "TimeLimit", message: "killed", signal: "KILL")
+        #expect(try h.store.recover(id, lease: first.lease, error: limit, retryAt: t + 15_000) == .scheduled)
+        let job = try h.job(id)
+        #expect(job.state == .scheduled && job.scheduledFor == t + 15_000 && job.error?.type == "TimeLimit")
+        #expect(try h.queued("default").isEmpty)
+        #expect(try h.stat("default", "retried") == 1)
+        // Its second and last run, killed too: failed, whatever the retry time.
+        _ = try h.store.promoteDue(now: t + 15_000)
+        let second = try #require(try h.fetch(now: t + 15_001))
+        #expect(try h.store.recover(id, lease: second.lease, error: limit, retryAt: t + 60_000) == .failed)
+        #expect(try h.job(id).state == .failed)
+    }
+
     @Test func recoverFailsTheJobWhenItsAttemptsAreSpent() throws {
         let h = try QueueHarness()
         let id = try h.enqueue("doomed") { $0.maxAttempts = 2; $0.failureTTL = .hours(2); $0.uniqueKey = "doomed" }

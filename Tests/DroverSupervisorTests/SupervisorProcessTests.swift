@@ -79,6 +79,25 @@ struct SupervisorProcessTests {
         for pid in pids { try harness.waitUntilGone(pid, timeout: .seconds(5)) }
     }
 
+    /// "The job fails with a time-limit error (retried per its policy)": with attempts left it
+    /// is scheduled after its backoff (15 s ± 25 % after a first attempt), not requeued at once.
+    @Test func aJobPastItsHardTimeLimitWithAttemptsLeftIsRetriedAfterItsBackoff() throws {
+        let harness = try SupervisorHarness()
+        try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
+            options.timeLimit = .seconds(1)
+            options.maxAttempts = 3
+        }
+        _ = try harness.waitFor(id, "started") { $0.state == .started }
+        let retried = try harness.waitFor(id, timeout: .seconds(10), "scheduled") { $0.state == .scheduled }
+        #expect(retried.error?.type == "TimeLimit", "\(String(describing: retried.error))")
+        #expect(retried.attempt == 1)
+        let due = try #require(retried.scheduledFor)
+        let ended = try #require(retried.endedAt)
+        #expect(due - ended >= 11_000 && due - ended <= 19_000, "retry in \(due - ended) ms")
+    }
+
     @Test func aJobPastItsHardTimeLimitIsKilledAndFailedWithATimeLimitError() throws {
         let harness = try SupervisorHarness()
         try harness.start(["--concurrency", "1"])

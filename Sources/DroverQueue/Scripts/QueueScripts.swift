@@ -208,8 +208,11 @@ return 'released'
 """#)
 
     /// A lost run (its child died, or its lease expired): back to queued at the front of its
-    /// priority, or failed when its attempts are spent, or canceled when a cancel was asked for.
-    /// ARGV: id, lease (or -1 for any lease), now, error. Returns the new state or `stale`.
+    /// priority (or, given a retry time, scheduled then: a run killed at its hard time limit is
+    /// retried per its backoff), or failed when its attempts are spent, or canceled when a
+    /// cancel was asked for.
+    /// ARGV: id, lease (or -1 for any lease), now, error, retry_at (optional, 0 = at once).
+    /// Returns the new state or `stale`.
     static let recover = script("recover", #"""
 local id, lease, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local key = P .. 'job:' .. id
@@ -218,11 +221,14 @@ local f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'attempt
 if f[2] ~= 'started' or (lease >= 0 and tonumber(f[1]) ~= lease) then return 'stale' end
 local q = f[3]
 stat(q, 'lost', 1)
+local retry_at = tonumber(ARGV[5] or '0')
 local outcome = 'requeue'
 if f[4] == '1' then outcome = 'canceled'
-elseif tonumber(f[5]) >= tonumber(f[6]) then outcome = 'failed' end
-settle(id, q, now, outcome, ARGV[4], 0)
+elseif tonumber(f[5]) >= tonumber(f[6]) then outcome = 'failed'
+elseif retry_at > 0 then outcome = 'retry' end
+settle(id, q, now, outcome, ARGV[4], retry_at)
 if outcome == 'requeue' then return 'queued' end
+if outcome == 'retry' then return 'scheduled' end
 return outcome
 """#)
 
