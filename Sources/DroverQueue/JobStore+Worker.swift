@@ -111,7 +111,10 @@ extension JobStore {
     /// - Returns: the job's id, or nil when those calls took nothing that is still theirs.
     public func releaseLostFetch(_ spec: FetchSpec, lostCalls: [Int64]) throws(QueueError) -> JobID? {
         guard !lostCalls.isEmpty else { return nil }
-        var args = Self.fetchArguments(spec, now: Timestamp.nowMilliseconds(), lostCalls: lostCalls)
+        // Later than any of those calls, which a retry of the dead worker's may have marked
+        // (see `fetch`): a call sending a marked clock takes nothing.
+        let now = max(Timestamp.nowMilliseconds(), (lostCalls.max() ?? 0) + 1)
+        var args = Self.fetchArguments(spec, now: now, lostCalls: lostCalls)
         args.append("1")
         guard let job = FetchedJob(try run(QueueScripts.fetch, args)) else { return nil }
         return try release(job) ? job.id : nil
@@ -221,10 +224,11 @@ extension JobStore {
     }
 
     /// Recovers a run whose worker died (the supervisor calls this when it reaps a child).
+    /// - Parameter retryAt: when to run it again if attempts remain (ms since the epoch), as a
+    ///   retry after `error`; 0 puts it back at the front of its queue at once; negative fails
+    ///   it (a handler's own policy allows no more attempts).
     /// - Returns: the job's new state, or nil when the run had already ended (stale).
     @discardableResult
-    /// - Parameter retryAt: when to run it again if attempts remain (ms since the epoch), as a
-    ///   retry after `error`; 0 puts it back at the front of its queue at once.
     public func recover(_ id: JobID, lease: Int, error: JobError, retryAt: Int64 = 0) throws(QueueError) -> JobState? {
         var args = RedisCommand()
         args.append(id.rawValue)

@@ -6,8 +6,9 @@ import DroverSystem
 ///
 /// The wire form is one short ASCII line, so a line is written with one `write(2)` under
 /// `PIPE_BUF` bytes and never interleaves with another:
-/// - `start ID LEASE SOFT_MS HARD_MS START_NS` (a limit of `-` means none; the start instant on
-///   `CLOCK_MONOTONIC`, optional),
+/// - `start ID LEASE SOFT_MS HARD_MS START_NS RETRY_MS` (a limit of `-` means none; the start
+///   instant on `CLOCK_MONOTONIC`, optional; then, optional, when a run killed at its hard limit
+///   is retried: after RETRY_MS, or `-` for never, its attempts spent),
 /// - `end ID`,
 /// - `fetch T` (a fetching call goes to Redis with clock T: ms since the epoch),
 /// - `beat`,
@@ -18,7 +19,11 @@ public enum ChildMessage: Hashable, Sendable {
     /// A job started under `lease`, with its effective limits in milliseconds, at `at` on the
     /// child's `CLOCK_MONOTONIC` (the master may read the line up to a second later, and the
     /// limits count from the start, not from the reading).
-    case started(id: JobID, lease: Int, softMilliseconds: Int64?, hardMilliseconds: Int64?, at: MonotonicClock.Instant? = nil)
+    /// `retryAfterTimeLimit`: if this run is killed at its hard limit, its retry delay in ms per
+    /// its policy (the handler's, which only the child knows, else the job's), or
+    /// ``noRetry`` when its attempts are spent; nil when not given.
+    case started(id: JobID, lease: Int, softMilliseconds: Int64?, hardMilliseconds: Int64?, at: MonotonicClock.Instant? = nil,
+                 retryAfterTimeLimit: Int64? = nil)
     /// The job's outcome was recorded.
     case ended(id: JobID)
     /// A call that may take a job (a fetch, or a finish that fetches the next) goes to Redis
@@ -37,6 +42,9 @@ public enum ChildMessage: Hashable, Sendable {
     /// That program ended.
     case programEnded(ProcessID)
 
+    /// A `retryAfterTimeLimit` that means: no retry, the job fails.
+    public static let noRetry: Int64 = -1
+
     /// The master's longest sleep: it wakes at least this often and reads every child's pipe then.
     public static let masterLongestSleep: Duration = .seconds(1)
 
@@ -50,7 +58,7 @@ public enum ChildMessage: Hashable, Sendable {
     /// the replacement before the child exits).
     public var needsPromptReading: Bool {
         switch self {
-        case let .started(_, _, soft, hard, _):
+        case let .started(_, _, soft, hard, _, _):
             return [soft, hard].contains { $0.map { $0 < Self.promptLimitMilliseconds } ?? false }
         case .leaving:
             return true
@@ -62,8 +70,12 @@ public enum ChildMessage: Hashable, Sendable {
     /// The line, with its trailing newline.
     public var line: String {
         switch self {
-        case let .started(id, lease, soft, hard, at):
-            let start = at.map { " \($0.nanoseconds)" } ?? ""
+        case let .started(id, lease, soft, hard, at, retry):
+            var start = at.map { " \($0.nanoseconds)" } ?? ""
+            if let retry {
+                if at == nil { start = " 0" }
+                start += retry < 0 ? " -" : " \(retry)"
+            }
             return "start \(Self.escape(id.rawValue)) \(lease) \(soft.map(String.init) ?? "-") \(hard.map(String.init) ?? "-")\(start)\n"
         case let .ended(id):
             return "end \(Self.escape(id.rawValue))\n"
@@ -98,12 +110,18 @@ public enum ChildMessage: Hashable, Sendable {
                   let softField = fields.next(), let soft = Self.limit(softField),
                   let hardField = fields.next(), let hard = Self.limit(hardField) else { return nil }
             var at: MonotonicClock.Instant?
+            var retry: Int64?
             if let nanosecondsField = fields.next() {
                 guard let nanoseconds = Self.integer(nanosecondsField) else { return nil }
                 at = MonotonicClock.Instant(nanoseconds: nanoseconds)
+                if let retryField = fields.next() {
+                    guard let delay = Self.limit(retryField) else { return nil }
+                    retry = delay ?? Self.noRetry
+                }
             }
             guard fields.next() == nil else { return nil }
-            self = .started(id: JobID(id), lease: Int(lease), softMilliseconds: soft, hardMilliseconds: hard, at: at)
+            self = .started(id: JobID(id), lease: Int(lease), softMilliseconds: soft, hardMilliseconds: hard, at: at,
+                            retryAfterTimeLimit: retry)
         } else if kind.elementsEqual("end".utf8) {
             guard let idField = fields.next(), let id = Self.unescape(idField), fields.next() == nil else { return nil }
             self = .ended(id: JobID(id))

@@ -7,8 +7,8 @@ final class ChildProcess {
     enum Leaving: Equatable {
         /// TERM sent: finish the job, then exit (warm stop, HUP, TTOU, max_jobs elsewhere).
         case retiring
-        /// Hard time limit: SIGKILL sent to its process group.
-        case timeLimit(milliseconds: Int64)
+        /// Hard time limit of job `job`: SIGKILL sent to its process group.
+        case timeLimit(milliseconds: Int64, job: JobID)
         /// Cold stop: SIGKILL sent.
         case coldStop
     }
@@ -18,6 +18,9 @@ final class ChildProcess {
         var id: JobID
         var lease: Int
         var limits: LimitClock
+        /// If killed at its hard limit: retried after this many ms, or ``ChildMessage/noRetry``
+        /// (nil: not said; it goes back to its queue at once).
+        var retryAfterTimeLimit: Int64?
     }
 
     let pid: ProcessID

@@ -45,10 +45,14 @@ public struct ChildContext: Sendable {
     /// The child's name for job records and logs, if the operator chose one (`--name`).
     public var name: String?
 
-    /// The name a worker child records on its jobs: the chosen name (else the host's) and the
-    /// child's pid. The master computes it too, to get back a dead child's fetched job.
-    public static func workerName(chosen: String?, pid: ProcessID) -> String {
-        "\(chosen ?? Posix.hostName()):\(pid.rawValue)"
+    /// The host's name as the master read it at start (a rename later changes nothing here).
+    public var hostName: String = Posix.hostName()
+
+    /// The name a worker child records on its jobs: the chosen name (else the host's, as the
+    /// master read it) and the child's pid. The master computes it too, to get back a dead
+    /// child's fetched job.
+    public static func workerName(chosen: String?, host: String, pid: ProcessID) -> String {
+        "\(chosen ?? host):\(pid.rawValue)"
     }
     /// How long a job's lease lasts without renewal: how soon another host recovers the jobs
     /// of a host that vanished (a SIGKILLed master's children die with it).

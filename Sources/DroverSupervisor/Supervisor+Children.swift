@@ -34,12 +34,14 @@ extension Supervisor {
             return
         }
         let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd] + (doorbell.map { [$0.readEnd] } ?? [])
-        let context = ChildContext(
+        var childContext = ChildContext(
             pool: pool, config: config, redis: options.redis, maxJobs: isService ? nil : pool.maxJobs.map(Self.jittered),
             burst: options.burst, name: options.name, lease: options.lease,
             channel: MasterChannel(pipe: pipe.writeEnd, doorbell: doorbell?.writeEnd), masterPID: masterPID,
             reopenLogs: options.reopenLogs
         )
+        childContext.hostName = hostName
+        let context = childContext
         let result: Posix.ForkResult
         do {
             result = try Posix.fork()
@@ -144,13 +146,14 @@ extension Supervisor {
         }
         child.lastHeard = now
         switch message {
-        case let .started(id, lease, soft, hard, at):
+        case let .started(id, lease, soft, hard, at, retry):
             logger.debug("\(child.role) \(child.pid) started job \(id)", metadata: ["job_id": "\(id)"])
             // Limits count from the child's start instant (the line may be read up to a second
             // later), never from the future nor from before the child was forked.
             let started = at.map { max(min($0, now), child.started) } ?? now
             child.job = ChildProcess.RunningJob(id: id, lease: lease,
-                                                limits: LimitClock(started: started, softMilliseconds: soft, hardMilliseconds: hard))
+                                                limits: LimitClock(started: started, softMilliseconds: soft, hardMilliseconds: hard),
+                                                retryAfterTimeLimit: retry)
             child.fetchesOut.removeAll()
         case let .fetching(clock):
             // The first clock stays (a job it took carries it as its start, however often a
@@ -231,7 +234,7 @@ extension Supervisor {
         case .retiring?, .coldStop?:
             logger.info("\(child.role) \(child.pid) exited (\(status)) after \(child.jobsDone) job(s)", metadata: metadata)
             return
-        case let .timeLimit(milliseconds)?:
+        case let .timeLimit(milliseconds, _)?:
             count("hard_limit_kills", child)
             logger.warning("\(child.role) \(child.pid) killed at its hard time limit (\(milliseconds) ms)", metadata: metadata)
             return
@@ -274,27 +277,32 @@ extension Supervisor {
     /// attempt counted, instead of waiting out its lease. When Redis cannot be reached now, the
     /// lease does it later.
     private func releaseLostFetch(of child: ChildProcess) {
-        let spec = FetchSpec(queues: child.queues, worker: ChildContext.workerName(chosen: options.name, pid: child.pid),
+        let spec = FetchSpec(queues: child.queues, worker: ChildContext.workerName(chosen: options.name, host: hostName, pid: child.pid),
                              leaseMilliseconds: options.lease.components.seconds * 1000
                                  + options.lease.components.attoseconds / 1_000_000_000_000_000)
-        do {
-            if let id = try store.releaseLostFetch(spec, lostCalls: child.fetchesOut) {
-                logger.info("job \(id), fetched by \(child.role) \(child.pid) before it died, is back in its queue",
-                            metadata: ["job_id": "\(id)"])
-            }
-        } catch {
-            logger.warning("could not check for a job fetched by dead \(child.role) \(child.pid) (\(error)); if there is one, it is recovered when its lease expires")
-        }
+        let lost = (spec, child.fetchesOut, "\(child.role) \(child.pid)")
         child.fetchesOut.removeAll()
+        if case .unavailable = redisState {
+            // Tried when Redis answers again (until then no one renews the run, so its score
+            // still names it), as the child's own job is.
+            pendingLostFetches.append(lost)
+            return
+        }
+        if !releaseLostFetch(lost) { pendingLostFetches.append(lost) }
     }
 
-    /// When a job killed at its hard time limit runs again: after its own backoff, like any
-    /// failure that may be retried (at once and at the front of its queue, a job stuck past its
-    /// limit would take every attempt in a row, killing a child each time). 0 (at once) when its
-    /// attempts are spent, for the script then fails it, or when it cannot be read now.
-    private func retryAfterTimeLimit(_ id: JobID) -> Int64 {
-        guard let record = try? store.job(id), record.attempt < record.maxAttempts else { return 0 }
-        return WallClock.nowMilliseconds() + record.backoff.delay(afterAttempt: record.attempt, unit: .random(in: 0..<1)).milliseconds
+    /// - Returns: false when Redis could not be asked (try again later).
+    func releaseLostFetch(_ lost: (spec: FetchSpec, clocks: [Int64], child: String)) -> Bool {
+        do {
+            if let id = try store.releaseLostFetch(lost.spec, lostCalls: lost.clocks) {
+                logger.info("job \(id), fetched by \(lost.child) before it died, is back in its queue",
+                            metadata: ["job_id": "\(id)"])
+            }
+            return true
+        } catch {
+            logger.warning("could not check for a job fetched by dead \(lost.child) now (\(error)); trying again when Redis answers")
+            return false
+        }
     }
 
     /// Puts a dead child's job back (or fails it), through the master's own connection.
@@ -302,10 +310,16 @@ extension Supervisor {
         let jobError: JobError
         var retryAt: Int64 = 0
         switch child.leaving {
-        case let .timeLimit(milliseconds)?:
+        case let .timeLimit(milliseconds, killed)? where killed == job.id:
             jobError = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(milliseconds: milliseconds)); its worker was killed",
                              signal: "KILL")
-            if case .unavailable = redisState {} else { retryAt = retryAfterTimeLimit(job.id) }
+            // Retried per its policy, which the child said when the job started.
+            if let retry = job.retryAfterTimeLimit {
+                retryAt = retry < 0 ? retry : WallClock.nowMilliseconds() + retry
+            }
+        case .timeLimit?:
+            // The job that ran out of time ended just before the kill, and this one had started.
+            jobError = JobError(type: "Crash", message: "the worker was killed at the time limit of the job before this one", signal: "KILL")
         case .coldStop?:
             jobError = JobError(type: "Crash", message: "the worker was stopped by a cold stop of its supervisor", signal: "KILL")
         default:

@@ -66,6 +66,9 @@ extension Supervisor {
                 return
             }
         }
+        while let lost = pendingLostFetches.first, releaseLostFetch(lost) {
+            pendingLostFetches.removeFirst()
+        }
     }
 
     /// PINGs Redis: before READY every pass until it answers (with backoff), then every few

@@ -102,6 +102,8 @@ public final class Supervisor {
     var redisFailures = 0
     /// Jobs of dead children that could not be recovered while Redis was down.
     var pendingRecoveries: [(id: JobID, lease: Int, error: JobError, retryAt: Int64)] = []
+    /// Dead children's fetching calls to check when Redis answers again (see `releaseLostFetch`).
+    var pendingLostFetches: [(spec: FetchSpec, clocks: [Int64], child: String)] = []
     let notifier: SystemdNotifier
     var readySent = false
     var reloading = false

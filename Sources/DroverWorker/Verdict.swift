@@ -35,10 +35,16 @@ enum Verdict {
     }
 
     static func retryOrFail(_ error: JobError, job: FetchedJob, handler: AnyJobHandler, now: Int64, unit: Double) -> RunOutcome {
-        let maxAttempts = handler.retryPolicy?.maxAttempts ?? job.maxAttempts
-        guard job.attempt < maxAttempts else { return .failed(error) }
-        let backoff = handler.retryPolicy?.backoff ?? JobLimits.backoff(document: job.document)
-        let delay = backoff.delay(afterAttempt: job.attempt, unit: unit)
+        guard let delay = retryDelay(job: job, handler: handler, unit: unit) else { return .failed(error) }
         return .retry(error, retryAt: now + delay.milliseconds)
+    }
+
+    /// How long after this run fails its retry waits, per the handler's policy else the job's;
+    /// nil when its attempts are spent.
+    static func retryDelay(job: FetchedJob, handler: AnyJobHandler, unit: Double) -> TimeSpan? {
+        let maxAttempts = handler.retryPolicy?.maxAttempts ?? job.maxAttempts
+        guard job.attempt < maxAttempts else { return nil }
+        let backoff = handler.retryPolicy?.backoff ?? JobLimits.backoff(document: job.document)
+        return backoff.delay(afterAttempt: job.attempt, unit: unit)
     }
 }

@@ -317,7 +317,11 @@ public final class Worker {
         // The job's own limits, else its handler's (an exec command's), else the pool's defaults.
         let soft = limits.soft ?? handler.softTimeLimit ?? options.defaultSoftTimeLimit
         let hard = limits.hard ?? handler.timeLimit ?? options.defaultTimeLimit
-        options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: hard)
+        // Killed at its hard limit, it is retried per the handler's policy, which only this
+        // process knows: the master, which recovers it, is told the delay now.
+        let retry = hard == nil ? nil : Verdict.retryDelay(job: job, handler: handler, unit: .random(in: 0..<1))
+        options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: hard,
+                                   retryAfterTimeLimit: retry?.duration)
         keeper.begin(job, softLimit: options.enforcesSoftLimit ? soft : nil)
         let document = job.document
         let task = Task(executorPreference: executor) { () async -> Result<String, any Error> in

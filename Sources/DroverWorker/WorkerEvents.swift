@@ -6,7 +6,9 @@ import DroverQueue
 /// worker's own thread; implementations must not block for long.
 public protocol WorkerEvents: Sendable {
     /// A job started: the master times its limits from now, and requeues it if this process dies.
-    func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?)
+    /// `retryAfterTimeLimit`: with a hard limit, the delay of the retry if the run is killed at
+    /// it (the handler's policy, else the job's), or nil when its attempts are spent.
+    func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?, retryAfterTimeLimit: Duration?)
     /// The job's outcome was recorded.
     func jobEnded(id: JobID)
     /// The worker is idle and alive (called at least once per idle wait).

@@ -53,6 +53,12 @@ import Testing
         let second = try #require(try h.fetch(now: t + 15_001))
         #expect(try h.store.recover(id, lease: second.lease, error: limit, retryAt: t + 60_000) == .failed)
         #expect(try h.job(id).state == .failed)
+
+        // A handler's own policy allows fewer attempts than the job: -1 fails it now.
+        let other = try h.enqueue("handler-limited") { $0.maxAttempts = 5; $0.queue = "other" }
+        let run = try #require(try h.fetch(["other"]))
+        #expect(try h.store.recover(other, lease: run.lease, error: limit, retryAt: -1) == .failed)
+        #expect(try h.job(other).attempt == 1)
     }
 
     @Test func recoverFailsTheJobWhenItsAttemptsAreSpent() throws {

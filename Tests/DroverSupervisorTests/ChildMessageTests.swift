@@ -53,6 +53,20 @@ import Testing
         #expect(ChildMessage(line: "fetch 1796018107776") == .fetching(clock: 1_796_018_107_776))
     }
 
+    @Test func aStartCarriesTheRetryDelayOfAHardLimitKill() {
+        let at = MonotonicClock.Instant(nanoseconds: 123)
+        let retried = ChildMessage.started(id: JobID("x"), lease: 1, softMilliseconds: nil, hardMilliseconds: 500, at: at,
+                                           retryAfterTimeLimit: 15_000)
+        #expect(retried.line == "start x 1 - 500 123 15000\n")
+        #expect(ChildMessage(line: retried.line.dropLast()) == retried)
+        let spent = ChildMessage.started(id: JobID("x"), lease: 1, softMilliseconds: nil, hardMilliseconds: 500, at: at,
+                                         retryAfterTimeLimit: ChildMessage.noRetry)
+        #expect(spent.line == "start x 1 - 500 123 -\n")
+        #expect(ChildMessage(line: spent.line.dropLast()) == spent)
+        #expect(ChildMessage(line: "start x 1 - 500 123 soon") == nil)
+        #expect(ChildMessage(line: "start x 1 - 500 123 5 6") == nil)
+    }
+
     @Test func idsWithSpacesAndPercentStayOneField() {
         let message = ChildMessage.ended(id: JobID("a b%c\nd"))
         #expect(message.line == "end a%20b%25c%0Ad\n")
@@ -60,7 +74,7 @@ import Testing
     }
 
     @Test func malformedLinesAreRejected() {
-        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "start x 1 - - -5", "start x 1 - - soon", "start x 1 - - 5 6", "end", "end a b", "beat now", "hello", "end %zz",
+        for line in ["", "start", "start x 1 2", "start x one - -", "start x 1 -5 -", "start x 1 - - -5", "start x 1 - - soon", "start x 1 - - 5 6 7", "start x 1 - - 5 x", "end", "end a b", "beat now", "hello", "end %zz",
                      "prog", "prog 1", "prog -3", "prog x", "progend 5 6", "fetch", "fetch -1", "fetch soon", "fetch 1 2"] {
             #expect(ChildMessage(line: Substring(line)) == nil, "\(line)")
         }

@@ -18,9 +18,10 @@ final class PipeWorkerEvents: WorkerEvents {
         self.maxJobs = maxJobs
     }
 
-    func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?) {
+    func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?, retryAfterTimeLimit: Duration?) {
         channel.send(.started(id: id, lease: lease, softMilliseconds: softTimeLimit.map(Self.milliseconds),
-                              hardMilliseconds: timeLimit.map(Self.milliseconds), at: MonotonicClock.now()))
+                              hardMilliseconds: timeLimit.map(Self.milliseconds), at: MonotonicClock.now(),
+                              retryAfterTimeLimit: timeLimit == nil ? nil : retryAfterTimeLimit.map(Self.milliseconds) ?? ChildMessage.noRetry))
     }
 
     func jobEnded(id: JobID) {

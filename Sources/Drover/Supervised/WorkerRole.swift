@@ -25,7 +25,7 @@ enum WorkerRole {
         options.enforcesSoftLimit = false
         options.defaultSoftTimeLimit = (pool.softTimeLimit ?? context.config.jobDefaults.softTimeLimit)?.duration
         options.defaultTimeLimit = (pool.timeLimit ?? context.config.jobDefaults.timeLimit)?.duration
-        options.name = ChildContext.workerName(chosen: context.name, pid: Posix.getpid())
+        options.name = ChildContext.workerName(chosen: context.name, host: context.hostName, pid: Posix.getpid())
         options.lease = context.lease
         let events = PipeWorkerEvents(channel: context.channel, maxJobs: context.maxJobs)
         options.events = events

@@ -211,7 +211,8 @@ return 'released'
     /// priority (or, given a retry time, scheduled then: a run killed at its hard time limit is
     /// retried per its backoff), or failed when its attempts are spent, or canceled when a
     /// cancel was asked for.
-    /// ARGV: id, lease (or -1 for any lease), now, error, retry_at (optional, 0 = at once).
+    /// ARGV: id, lease (or -1 for any lease), now, error, retry_at (optional: 0 = at once, -1 =
+    /// no retry, a handler's policy allows no more attempts).
     /// Returns the new state or `stale`.
     static let recover = script("recover", #"""
 local id, lease, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -224,9 +225,9 @@ stat(q, 'lost', 1)
 local retry_at = tonumber(ARGV[5] or '0')
 local outcome = 'requeue'
 if f[4] == '1' then outcome = 'canceled'
-elseif tonumber(f[5]) >= tonumber(f[6]) then outcome = 'failed'
+elseif tonumber(f[5]) >= tonumber(f[6]) or retry_at < 0 then outcome = 'failed'
 elseif retry_at > 0 then outcome = 'retry' end
-settle(id, q, now, outcome, ARGV[4], retry_at)
+settle(id, q, now, outcome, ARGV[4], math.max(retry_at, 0))
 if outcome == 'requeue' then return 'queued' end
 if outcome == 'retry' then return 'scheduled' end
 return outcome
