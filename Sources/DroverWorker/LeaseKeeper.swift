@@ -20,6 +20,8 @@ final class LeaseKeeper: @unchecked Sendable {
         var task: Task<Result<String, any Error>, Never>?
         var started: ContinuousClock.Instant
         var softDeadline: ContinuousClock.Instant?
+        /// The run's soft limit, enforced here or by the master (see `cancel`).
+        var softLimit: Duration?
         var lastRenewal: ContinuousClock.Instant
         var reason: StopReason?
         var cancelSeenAt: ContinuousClock.Instant?
@@ -42,12 +44,13 @@ final class LeaseKeeper: @unchecked Sendable {
         thread.start()
     }
 
-    /// A job starts.
-    func begin(_ job: FetchedJob, softLimit: Duration?) {
+    /// A job starts. `enforcing`: this keeper times the soft limit (a standalone worker); else
+    /// the master does, and signals (`cancel(.softTimeLimit)`).
+    func begin(_ job: FetchedJob, softLimit: Duration?, enforcing: Bool) {
         condition.lock()
         let now = ContinuousClock.now
-        running = Running(job: job, task: nil, started: now, softDeadline: softLimit.map { now + $0 },
-                          lastRenewal: now, reason: nil, cancelSeenAt: nil)
+        running = Running(job: job, task: nil, started: now, softDeadline: enforcing ? softLimit.map { now + $0 } : nil,
+                          softLimit: softLimit, lastRenewal: now, reason: nil, cancelSeenAt: nil)
         condition.unlock()
     }
 
@@ -70,8 +73,17 @@ final class LeaseKeeper: @unchecked Sendable {
     }
 
     /// Cancels the running job for `reason` (from a signal handler's dispatch source, say).
+    ///
+    /// A soft limit cancels only a run that has reached it: the master's USR1 for a job that
+    /// ended just before it came must not cancel the next one (the master times the limit from
+    /// the job's `start` line, which comes just before this keeper's start; 100 ms of slack).
     func cancel(_ reason: StopReason) {
         condition.lock()
+        if reason == .softTimeLimit, let current = running,
+           current.softLimit.map({ ContinuousClock.now - current.started < $0 - .milliseconds(100) }) ?? true {
+            condition.unlock()
+            return
+        }
         if running != nil, Self.replaces(reason, running?.reason) {
             running?.reason = reason
             running?.cancelSeenAt = .now

@@ -322,7 +322,7 @@ public final class Worker {
         let retry = hard == nil ? nil : Verdict.retryDelay(job: job, handler: handler, unit: .random(in: 0..<1))
         options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: hard,
                                    retryAfterTimeLimit: retry?.duration)
-        keeper.begin(job, softLimit: options.enforcesSoftLimit ? soft : nil)
+        keeper.begin(job, softLimit: soft, enforcing: options.enforcesSoftLimit)
         let document = job.document
         let task = Task(executorPreference: executor) { () async -> Result<String, any Error> in
             do {
