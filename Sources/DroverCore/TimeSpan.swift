@@ -139,3 +139,10 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible,
         return text
     }
 }
+
+extension Duration {
+    /// Whole milliseconds, rounded toward zero (limits, leases and delays travel as ms).
+    public var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

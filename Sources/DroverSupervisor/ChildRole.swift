@@ -47,13 +47,6 @@ public struct ChildContext: Sendable {
 
     /// The host's name as the master read it at start (a rename later changes nothing here).
     public var hostName: String = Posix.hostName()
-
-    /// The name a worker child records on its jobs: the chosen name (else the host's, as the
-    /// master read it) and the child's pid. The master computes it too, to get back a dead
-    /// child's fetched job.
-    public static func workerName(chosen: String?, host: String, pid: ProcessID) -> String {
-        "\(chosen ?? host):\(pid.rawValue)"
-    }
     /// How long a job's lease lasts without renewal: how soon another host recovers the jobs
     /// of a host that vanished (a SIGKILLed master's children die with it).
     public var lease: Duration
@@ -64,4 +57,11 @@ public struct ChildContext: Sendable {
     /// Reopens the log file this process writes to (the master's, shared from the fork): what
     /// a child that ``ChildRole/reopensLogsOnHUP`` does on HUP.
     public var reopenLogs: @Sendable () -> Void = {}
+
+    /// The name a worker child records on its jobs: the chosen name (else the host's, as the
+    /// master read it) and the child's pid. The master computes it too, to get back a dead
+    /// child's fetched job.
+    public static func workerName(chosen: String?, host: String, pid: ProcessID) -> String {
+        "\(chosen ?? host):\(pid.rawValue)"
+    }
 }

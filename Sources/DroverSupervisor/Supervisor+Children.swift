@@ -34,14 +34,12 @@ extension Supervisor {
             return
         }
         let inherited = children.values.compactMap(\.pipe) + [pipe.readEnd] + (doorbell.map { [$0.readEnd] } ?? [])
-        var childContext = ChildContext(
+        let context = ChildContext(
             pool: pool, config: config, redis: options.redis, maxJobs: isService ? nil : pool.maxJobs.map(Self.jittered),
-            burst: options.burst, name: options.name, lease: options.lease,
+            burst: options.burst, name: options.name, hostName: hostName, lease: options.lease,
             channel: MasterChannel(pipe: pipe.writeEnd, doorbell: doorbell?.writeEnd), masterPID: masterPID,
             reopenLogs: options.reopenLogs
         )
-        childContext.hostName = hostName
-        let context = childContext
         let result: Posix.ForkResult
         do {
             result = try Posix.fork()
@@ -274,12 +272,11 @@ extension Supervisor {
     /// A child that died with a fetching call out (its finish that takes the next job, say,
     /// when a cold stop's KILL came) may have taken a job it never reported: started in Redis
     /// under its name, with no one to run it. It goes back to the front of its queue, with no
-    /// attempt counted, instead of waiting out its lease. When Redis cannot be reached now, the
-    /// lease does it later.
+    /// attempt counted, instead of waiting out its lease. When Redis cannot be reached now, it
+    /// is tried again when Redis answers (`retryRecoveries`).
     private func releaseLostFetch(of child: ChildProcess) {
         let spec = FetchSpec(queues: child.queues, worker: ChildContext.workerName(chosen: options.name, host: hostName, pid: child.pid),
-                             leaseMilliseconds: options.lease.components.seconds * 1000
-                                 + options.lease.components.attoseconds / 1_000_000_000_000_000)
+                             leaseMilliseconds: options.lease.milliseconds)
         let lost = (spec, child.fetchesOut, "\(child.role) \(child.pid)")
         child.fetchesOut.removeAll()
         if case .unavailable = redisState {

@@ -1,3 +1,4 @@
+import DroverCore
 import DroverSystem
 
 extension Supervisor {
@@ -21,8 +22,7 @@ extension Supervisor {
                 child.job = job
             case .hard:
                 let limit = job.limits.hardDeadline.map { job.limits.started.duration(to: $0) } ?? .zero
-                let milliseconds = limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000
-                child.leaving = .timeLimit(milliseconds: milliseconds, job: job.id)
+                child.leaving = .timeLimit(milliseconds: limit.milliseconds, job: job.id)
                 try? Posix.killProcessGroup(child.pid, .kill)
                 let late = job.limits.hardDeadline.map { $0.duration(to: now) } ?? .zero
                 logger.warning("job \(job.id) passed its time limit: killed \(child.role) \(child.pid) (\(late) late)",

@@ -350,12 +350,6 @@ extension RunOutcome {
     }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}
-
 /// The worker is used by one loop at a time; this lets that loop's Task hold it.
 private struct UncheckedSelf: @unchecked Sendable {
     let worker: Worker

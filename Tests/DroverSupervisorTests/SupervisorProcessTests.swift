@@ -79,17 +79,22 @@ struct SupervisorProcessTests {
         for pid in pids { try harness.waitUntilGone(pid, timeout: .seconds(5)) }
     }
 
-    /// "The job fails with a time-limit error (retried per its policy)": with attempts left it
-    /// is scheduled after its backoff (15 s ± 25 % after a first attempt), not requeued at once.
-    @Test func aJobPastItsHardTimeLimitWithAttemptsLeftIsRetriedAfterItsBackoff() throws {
+    /// A one-child pool running a 30 s sleep whose hard limit is 1 s, seen started.
+    private func startWithAJobPastItsHardLimit(maxAttempts: Int) throws -> (SupervisorHarness, JobID, Job) {
         let harness = try SupervisorHarness()
         try harness.start(["--concurrency", "1"])
         try harness.notify.await("READY=1")
         let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
             options.timeLimit = .seconds(1)
-            options.maxAttempts = 3
+            options.maxAttempts = maxAttempts
         }
-        _ = try harness.waitFor(id, "started") { $0.state == .started }
+        return (harness, id, try harness.waitFor(id, "started") { $0.state == .started })
+    }
+
+    /// "The job fails with a time-limit error (retried per its policy)": with attempts left it
+    /// is scheduled after its backoff (15 s ± 25 % after a first attempt), not requeued at once.
+    @Test func aJobPastItsHardTimeLimitWithAttemptsLeftIsRetriedAfterItsBackoff() throws {
+        let (harness, id, _) = try startWithAJobPastItsHardLimit(maxAttempts: 3)
         let retried = try harness.waitFor(id, timeout: .seconds(10), "scheduled") { $0.state == .scheduled }
         #expect(retried.error?.type == "TimeLimit", "\(String(describing: retried.error))")
         #expect(retried.attempt == 1)
@@ -99,14 +104,7 @@ struct SupervisorProcessTests {
     }
 
     @Test func aJobPastItsHardTimeLimitIsKilledAndFailedWithATimeLimitError() throws {
-        let harness = try SupervisorHarness()
-        try harness.start(["--concurrency", "1"])
-        try harness.notify.await("READY=1")
-        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 30}"#) { options in
-            options.timeLimit = .seconds(1)
-            options.maxAttempts = 1
-        }
-        let running = try harness.waitFor(id, "started") { $0.state == .started }
+        let (harness, id, running) = try startWithAJobPastItsHardLimit(maxAttempts: 1)
         let victim = try SupervisorHarness.childPID(of: running)
         let failed = try harness.waitFor(id, timeout: .seconds(10), "failed") { $0.state == .failed }
         #expect(failed.error?.type == "TimeLimit", "\(String(describing: failed.error))")

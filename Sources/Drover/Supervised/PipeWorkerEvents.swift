@@ -19,9 +19,9 @@ final class PipeWorkerEvents: WorkerEvents {
     }
 
     func jobStarted(id: JobID, lease: Int, softTimeLimit: Duration?, timeLimit: Duration?, retryAfterTimeLimit: Duration?) {
-        channel.send(.started(id: id, lease: lease, softMilliseconds: softTimeLimit.map(Self.milliseconds),
-                              hardMilliseconds: timeLimit.map(Self.milliseconds), at: MonotonicClock.now(),
-                              retryAfterTimeLimit: timeLimit == nil ? nil : retryAfterTimeLimit.map(Self.milliseconds) ?? ChildMessage.noRetry))
+        channel.send(.started(id: id, lease: lease, softMilliseconds: softTimeLimit?.milliseconds,
+                              hardMilliseconds: timeLimit?.milliseconds, at: MonotonicClock.now(),
+                              retryAfterTimeLimit: timeLimit == nil ? nil : retryAfterTimeLimit?.milliseconds ?? ChildMessage.noRetry))
     }
 
     func jobEnded(id: JobID) {
@@ -37,10 +37,5 @@ final class PipeWorkerEvents: WorkerEvents {
     /// An exec program started (or ended) in its own process group.
     func program(_ pid: ProcessID, running: Bool) {
         channel.send(running ? .program(pid) : .programEnded(pid))
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
