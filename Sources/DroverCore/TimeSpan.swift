@@ -12,13 +12,49 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible,
     public let milliseconds: Int64
 
     /// Creates a span of `milliseconds`.
-    /// - Parameter milliseconds: the length; must not be negative (a programming error otherwise).
+    /// - Parameter milliseconds: the length; must lie in `0...maximum` (a programming error
+    ///   otherwise: values that come from outside go through ``init(exactly:)``,
+    ///   ``init(seconds:)`` or ``init(clamping:)``).
     public init(milliseconds: Int64) {
-        precondition(milliseconds >= 0, "TimeSpan must not be negative")
+        precondition(milliseconds >= 0 && milliseconds <= TimeSpan.maximumMilliseconds, "TimeSpan out of range")
         self.milliseconds = milliseconds
     }
 
-    /// A span of whole seconds.
+    /// A span of `milliseconds`, or nil when that is negative or longer than ``maximum``.
+    /// - Parameter milliseconds: a length that came from outside (a stored record, a child's line).
+    public init?(exactly milliseconds: Int64) {
+        guard milliseconds >= 0, milliseconds <= TimeSpan.maximumMilliseconds else { return nil }
+        self.milliseconds = milliseconds
+    }
+
+    /// A span of `seconds` (rounded to the millisecond), or nil when that is not finite, negative
+    /// or longer than ``maximum``: the one conversion from a JSON or command-line number.
+    /// - Parameter seconds: a length that came from outside.
+    public init?(seconds: Double) {
+        let milliseconds = (seconds * 1000).rounded(.toNearestOrAwayFromZero)
+        guard milliseconds.isFinite, milliseconds >= 0, milliseconds <= Double(TimeSpan.maximumMilliseconds) else { return nil }
+        self.milliseconds = Int64(milliseconds)
+    }
+
+    /// `milliseconds` brought into `0...maximum`, for lengths Drover computes itself (a backoff, a
+    /// remaining time) where the nearest representable span is the right answer.
+    /// - Parameter milliseconds: the computed length.
+    public init(clamping milliseconds: Int64) {
+        self.milliseconds = Swift.min(Swift.max(milliseconds, 0), TimeSpan.maximumMilliseconds)
+    }
+
+    /// The longest span Drover accepts anywhere: 36500 days (100 years).
+    ///
+    /// Every duration from outside (time limits, `in`, TTLs, backoff, config values) is bounded by
+    /// it, so that any instant Drover computes from one stays in range: on the monotonic clock in
+    /// nanoseconds (100 years is about a third of `Int64`'s 292), and on the wall clock within
+    /// the four-digit years of RFC 3339.
+    public static let maximum = TimeSpan(milliseconds: maximumMilliseconds)
+
+    /// ``maximum`` in milliseconds.
+    public static let maximumMilliseconds: Int64 = 36_500 * 86_400_000
+
+    /// A span of whole seconds (a constant in Drover's own code).
     public static func seconds(_ seconds: Int64) -> TimeSpan { TimeSpan(milliseconds: seconds * 1000) }
     /// A span of whole minutes.
     public static func minutes(_ minutes: Int64) -> TimeSpan { .seconds(minutes * 60) }
@@ -55,10 +91,6 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible,
     private static let units: [(name: String, milliseconds: Double)] = [
         ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
     ]
-
-    /// 2^53 ms (about 285,000 years): the largest span a `Double` holds exactly, far past any
-    /// sensible limit, and it keeps `Duration` and date arithmetic away from overflow.
-    private static let maximumMilliseconds: Double = 9_007_199_254_740_992
 
     /// Parses `500ms`, `30s`, `2m`, `1h`, `1d`, compounds such as `1h30m` (largest unit first, each
     /// unit once), decimals such as `1.5h`, and a plain number of seconds such as `2.5`.
@@ -105,7 +137,9 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible,
             total += value * Self.units[unitIndex].milliseconds
         }
         let rounded = total.rounded(.toNearestOrAwayFromZero)
-        guard rounded.isFinite, rounded <= Self.maximumMilliseconds else { throw fail("it is too large") }
+        guard rounded.isFinite, rounded <= Double(Self.maximumMilliseconds) else {
+            throw fail("it is longer than the longest accepted, \(Self.maximum) (100 years)")
+        }
         self.init(milliseconds: Int64(rounded))
     }
 
@@ -141,8 +175,14 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible,
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded toward zero (limits, leases and delays travel as ms).
+    /// Whole milliseconds, rounded toward zero (limits, leases and delays travel as ms); a
+    /// duration past `Int64`'s milliseconds saturates instead of trapping.
     public var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        if carry { return whole < 0 ? .min : .max }
+        return sum
     }
 }

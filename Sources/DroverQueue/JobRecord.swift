@@ -45,8 +45,8 @@ enum JobRecord {
     static func decode(id: JobID, fields: [String: String]) -> Job? {
         guard let stateText = fields["state"], let state = JobState(rawValue: stateText) else { return nil }
         let doc = fields["doc"].flatMap { try? JSONValue(parsing: $0) }
-        func ms(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) ?? Double($0).map { Int64($0) } } }
-        func span(_ value: JSONValue?) -> TimeSpan? { value?.double.map { TimeSpan(milliseconds: Int64(($0 * 1000).rounded())) } }
+        func ms(_ key: String) -> Int64? { fields[key].flatMap { Int64($0) ?? Double($0).flatMap { Int64(exactly: $0.rounded(.down)) } } }
+        func span(_ value: JSONValue?) -> TimeSpan? { value?.double.flatMap { TimeSpan(seconds: $0) } }
         var backoff = Backoff.standard
         if let b = doc?["backoff"] {
             backoff = Backoff(base: span(b["base"]) ?? backoff.base, factor: b["factor"]?.double ?? backoff.factor,
@@ -71,8 +71,8 @@ enum JobRecord {
             enqueuedAt: ms("enqueued_at"), scheduledFor: ms("scheduled_for"), startedAt: ms("started_at"),
             endedAt: ms("ended_at"), worker: fields["worker"], progress: fields["progress"].flatMap { Double($0) },
             progressNote: fields["progress_note"].flatMap { $0.isEmpty ? nil : $0 }, resultJSON: fields["result"],
-            error: error, resultTTL: TimeSpan(milliseconds: ms("result_ttl") ?? 500_000),
-            failureTTL: TimeSpan(milliseconds: ms("failure_ttl") ?? 2_592_000_000),
+            error: error, resultTTL: ms("result_ttl").flatMap { TimeSpan(exactly: $0) } ?? .seconds(500),
+            failureTTL: ms("failure_ttl").flatMap { TimeSpan(exactly: $0) } ?? .hours(24 * 30),
             lease: Int(fields["lease"] ?? "") ?? 0, cancelRequested: fields["cancel"] == "1")
     }
 }

@@ -66,7 +66,7 @@ public final class JobStore {
             let problem: String?
             if lastValid >= 0, requests[index].sameTemplate(as: requests[lastValid]) {
                 if requests[index].argsJSON == requests[lastValid].argsJSON { continue }
-                problem = JSONSyntax.isValid(requests[index].argsJSON) ? nil : "arguments are not valid JSON"
+                problem = EnqueueValidation.argumentsProblem(requests[index].argsJSON)
             } else {
                 problem = EnqueueValidation.problem(requests[index])
             }

@@ -179,7 +179,12 @@ public final class RedisClient {
             }
         }
         if url.database != 0 {
-            try connection.command("SELECT", String(url.database))
+            do {
+                try connection.command("SELECT", String(url.database))
+            } catch where error.code == .server {
+                throw RedisError(.database, "SELECT \(url.database) refused by \(connection.peer): \(error.message) "
+                    + "(the server's databases setting bounds the URL's db)")
+            }
         }
     }
 

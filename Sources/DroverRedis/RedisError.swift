@@ -26,6 +26,9 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidURL = Code(name: "invalid URL")
         /// No sentinel named a usable master.
         public static let noMaster = Code(name: "no master")
+        /// `SELECT` refused the URL's database (it is past the server's `databases` setting):
+        /// configuration, which no retry fixes.
+        public static let database = Code(name: "database refused")
         /// A password file could not be read.
         public static let passwordFile = Code(name: "password file")
         /// The reply did not have the shape the caller expected.

@@ -13,7 +13,9 @@ public enum RedisPassword {
     ///   - url: the parsed URL.
     ///   - environment: the process environment (passed in so tests need not change it).
     ///   - passwordFile: a file whose first line is the password.
-    /// - Throws: `RedisError(.passwordFile)` when the file is named but cannot be read.
+    /// - Throws: `RedisError(.passwordFile)` when the file is named but cannot be read;
+    ///   `RedisError(.invalidURL)` when the URL names a user and no password comes from anywhere
+    ///   (`AUTH` needs one; `redis://secret@host` would otherwise be sent as a user name).
     public static func resolve(
         _ url: RedisURL, environment: [String: String], passwordFile: String? = nil
     ) throws(RedisError) -> RedisURL {
@@ -23,6 +25,11 @@ public enum RedisPassword {
             url.password = fromEnv
         } else if let path = passwordFile ?? environment["REDIS_PASSWORD_FILE"], !path.isEmpty {
             url.password = try readFirstLine(path)
+        }
+        if let user = url.username, url.password == nil {
+            throw RedisError(.invalidURL, "the Redis URL names the user \"\(user)\" but no password was given: "
+                + "set REDIS_PASSWORD, REDIS_PASSWORD_FILE or redis.password_file, or write redis://\(user):PASSWORD@…; "
+                + "a password alone is written redis://:PASSWORD@…")
         }
         return url
     }

@@ -81,8 +81,11 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
                 user = name.isEmpty ? nil : RedisURL.percentDecode(name)
                 password = RedisURL.percentDecode(String(credentials[credentials.index(after: colon)...]))
             } else if !credentials.isEmpty {
-                // `redis://secret@host` is how redis-py reads a bare password.
-                password = RedisURL.percentDecode(String(credentials))
+                // `redis://alice@host` names the ACL user, as a URL's userinfo does (RFC 3986
+                // section 3.2.1) and as redis-py and redis-rb read it; the password then comes
+                // from REDIS_PASSWORD or a password file (`RedisPassword`). A password alone is
+                // written `redis://:secret@host`.
+                user = RedisURL.percentDecode(String(credentials))
             }
         }
 

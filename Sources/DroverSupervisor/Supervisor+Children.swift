@@ -160,6 +160,8 @@ extension Supervisor {
             if child.fetchesOut.count > 16 { child.fetchesOut.remove(at: 1) }
         case let .ended(id):
             if child.job?.id == id { child.job = nil }
+            // A child that finished a job started up fine: its pool is not crash-looping.
+            if backoffs[child.pool]?.failures ?? 0 > 0 { backoffs[child.pool]?.reset() }
             child.jobsDone += 1
             jobsDone += 1
         case .beat:
@@ -308,7 +310,7 @@ extension Supervisor {
         var retryAt: Int64 = 0
         switch child.leaving {
         case let .timeLimit(milliseconds, killed)? where killed == job.id:
-            jobError = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(milliseconds: milliseconds)); its worker was killed",
+            jobError = JobError(type: "TimeLimit", message: "the job ran past its time limit of \(TimeSpan(clamping: milliseconds)); its worker was killed",
                              signal: "KILL")
             // Retried per its policy, which the child said when the job started.
             if let retry = job.retryAfterTimeLimit {

@@ -20,11 +20,14 @@ public enum MonotonicClock {
             self.nanoseconds = nanoseconds
         }
 
-        /// The instant `duration` later (or earlier, when negative).
+        /// The instant `duration` later (or earlier, when negative); past the clock's range it
+        /// stays at the range's end, so a deadline too far away to reach never wraps into the past.
         /// - Parameter duration: How far to move.
         /// - Returns: The moved instant.
         public func advanced(by duration: Duration) -> Instant {
-            Instant(nanoseconds: nanoseconds &+ Instant.nanoseconds(of: duration))
+            let step = Instant.nanoseconds(of: duration)
+            let (sum, overflow) = nanoseconds.addingReportingOverflow(step)
+            return Instant(nanoseconds: overflow ? (step < 0 ? .min : .max) : sum)
         }
 
         /// The time from this instant to `other`, negative when `other` is earlier.
@@ -52,9 +55,14 @@ public enum MonotonicClock {
             return "\(nanoseconds / 1_000_000_000).\(String(repeating: "0", count: 9 - fraction.count))\(fraction)s"
         }
 
+        /// `duration` in nanoseconds, saturating at `Int64`'s range.
         static func nanoseconds(of duration: Duration) -> Int64 {
             let (seconds, attoseconds) = duration.components
-            return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+            let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            if overflow { return seconds < 0 ? .min : .max }
+            let (sum, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+            if carry { return whole < 0 ? .min : .max }
+            return sum
         }
     }
 

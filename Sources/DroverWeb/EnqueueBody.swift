@@ -14,6 +14,11 @@ enum EnqueueBody {
     /// Parses and checks a body.
     /// - Throws: `WebError` 400 with the reason.
     static func parse(_ text: String) throws(WebError) -> EnqueueRequest {
+        // The arguments sit one level inside the body: check the depth before Foundation's
+        // parser, whose cost grows sharply with it, sees the body.
+        if case .tooDeep? = JSONSyntax.problem(text, maximumDepth: JSONSyntax.maximumDepth + 1) {
+            throw WebError.badRequest("args are nested deeper than \(JSONSyntax.maximumDepth) levels")
+        }
         let value: JSONValue
         do {
             value = try JSONValue(parsing: text)
@@ -46,10 +51,14 @@ enum EnqueueBody {
         if delay != nil && at != nil { throw WebError.badRequest("use in or at, not both") }
         if let delay { options.runAt = Timestamp.nowMilliseconds() + delay.milliseconds }
         if let at {
-            guard let text = at.string, let ms = Timestamp.parse(text) else {
+            guard let text = at.string else {
                 throw WebError.badRequest("at must be an RFC 3339 time such as 2026-11-24T09:00:00Z")
             }
-            options.runAt = ms
+            do {
+                options.runAt = try Timestamp.milliseconds(parsing: text)
+            } catch {
+                throw WebError.badRequest("at: \(error)")
+            }
         }
         if let problem = options.problem { throw WebError.badRequest(problem) }
         return EnqueueRequest(name: name, argsJSON: argumentsText(text, parsed: members["args"]), options: options)
@@ -78,8 +87,10 @@ enum EnqueueBody {
     private static func span(_ value: JSONValue?, _ field: String) throws(WebError) -> TimeSpan? {
         guard let value, value != .null else { return nil }
         if let seconds = value.double {
-            guard seconds >= 0, seconds < 1e9 else { throw WebError.badRequest("\(field) must be 0 or more seconds") }
-            return TimeSpan(milliseconds: Int64((seconds * 1000).rounded()))
+            guard let span = TimeSpan(seconds: seconds) else {
+                throw WebError.badRequest("\(field) must be 0 to \(TimeSpan.maximum) (100 years) in seconds")
+            }
+            return span
         }
         guard let text = value.string else { throw WebError.badRequest("\(field) must be seconds or a duration such as \"30s\"") }
         do {

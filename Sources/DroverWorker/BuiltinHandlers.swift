@@ -85,9 +85,15 @@ public enum BuiltinHandlers {
     public struct Allocate: JobHandler {
         public struct Arguments: Codable, Sendable { public var megabytes: Int }
         public static let name = "builtin.allocate"
+        /// What one job may ask for: a memory-recycling test needs tens of MiB, and a larger
+        /// count would overflow the byte count or fail the allocation, killing the worker.
+        public static let megabytesRange = 1...65_536
         public init() {}
         public func run(_ arguments: Arguments, context: JobContext) async throws -> Int {
-            var block = [UInt8](repeating: 1, count: max(0, arguments.megabytes) << 20)
+            guard Self.megabytesRange.contains(arguments.megabytes) else {
+                throw PermanentFailure("builtin.allocate: megabytes must be 1 to 65536, not \(arguments.megabytes)")
+            }
+            var block = [UInt8](repeating: 1, count: arguments.megabytes << 20)
             block[block.count / 2] = 2
             Retained.keep(block)
             return arguments.megabytes

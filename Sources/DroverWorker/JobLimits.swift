@@ -10,8 +10,10 @@ struct JobLimits {
     init(document: String) {
         guard JobLimits.mentions(document, "time_limit\"") else { return }
         let value = try? JSONValue(parsing: document)
-        soft = value?["soft_time_limit"]?.double.map { .milliseconds(Int64($0 * 1000)) }
-        hard = value?["time_limit"]?.double.map { .milliseconds(Int64($0 * 1000)) }
+        // A limit outside TimeSpan's range cannot have been written by Drover's enqueue, which
+        // refuses it: such a document is read as having no limit rather than trapping.
+        soft = value?["soft_time_limit"]?.double.flatMap { TimeSpan(seconds: $0)?.duration }
+        hard = value?["time_limit"]?.double.flatMap { TimeSpan(seconds: $0)?.duration }
     }
 
     /// A byte search: Foundation's `contains` goes through CFString and showed up in profiles.
@@ -37,7 +39,7 @@ struct JobLimits {
     /// The job's backoff policy (parsed on failure only).
     static func backoff(document: String) -> Backoff {
         guard let b = (try? JSONValue(parsing: document))?["backoff"] else { return .standard }
-        func span(_ v: JSONValue?) -> TimeSpan? { v?.double.map { TimeSpan(milliseconds: Int64(($0 * 1000).rounded())) } }
+        func span(_ v: JSONValue?) -> TimeSpan? { v?.double.flatMap { TimeSpan(seconds: $0) } }
         return Backoff(base: span(b["base"]) ?? .seconds(15), factor: b["factor"]?.double ?? 2,
                        cap: span(b["cap"]) ?? .hours(24), jitter: b["jitter"]?.double ?? 0.25)
     }

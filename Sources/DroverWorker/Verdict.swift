@@ -4,7 +4,7 @@ import DroverQueue
 /// Decides a run's outcome from what the handler did: a pure function, tested with values.
 enum Verdict {
     static func outcome(of result: Result<String, any Error>, job: FetchedJob, handler: AnyJobHandler,
-                        stopReason: StopReason?, limits: JobLimits, now: Int64 = Timestamp.nowMilliseconds(),
+                        stopReason: StopReason?, softLimit: EffectiveLimit?, now: Int64 = Timestamp.nowMilliseconds(),
                         unit: Double = Double.random(in: 0..<1)) -> RunOutcome {
         switch result {
         case .success(let json):
@@ -15,8 +15,8 @@ enum Verdict {
             case .cancelRequested?:
                 return .canceled(JobError(type: "Canceled", message: "canceled while running"))
             case .softTimeLimit?:
-                let soft = limits.soft.map { "\($0)" } ?? "the soft time limit"
-                return retryOrFail(JobError(type: "TimeLimit", message: "soft time limit (\(soft)) reached; the job was cancelled"),
+                let soft = softLimit.map { " of \($0)" } ?? ""
+                return retryOrFail(JobError(type: "TimeLimit", message: "soft time limit\(soft) reached; the job was cancelled"),
                                    job: job, handler: handler, now: now, unit: unit)
             case .leaseLost?:
                 return .failed(JobError(type: "LeaseLost", message: "the job's lease was taken over while it ran"))

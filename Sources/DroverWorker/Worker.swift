@@ -219,7 +219,7 @@ public final class Worker {
     /// retries renewed it) and the last 15.
     private func remember(_ call: Int64, failingWith error: QueueError, in lost: inout [Int64]) {
         switch error.underlying?.code {
-        case .connectionRefused?, .unavailable?, .noMaster?, .authentication?, .invalidURL?, .passwordFile?:
+        case .connectionRefused?, .unavailable?, .noMaster?, .authentication?, .database?, .invalidURL?, .passwordFile?:
             return
         default:
             break
@@ -315,7 +315,8 @@ public final class Worker {
         let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: handler.retryPolicy?.maxAttempts ?? job.maxAttempts,
                                  queue: job.queue, reporter: keeper)
         // The job's own limits, else its handler's (an exec command's), else the pool's defaults.
-        let soft = limits.soft ?? handler.softTimeLimit ?? options.defaultSoftTimeLimit
+        let softLimit = EffectiveLimit.first((limits.soft, .job), (handler.softTimeLimit, .handler), (options.defaultSoftTimeLimit, .pool))
+        let soft = softLimit?.duration
         let hard = limits.hard ?? handler.timeLimit ?? options.defaultTimeLimit
         // Killed at its hard limit, it is retried per the handler's policy, which only this
         // process knows: the master, which recovers it, is told the delay now.
@@ -334,7 +335,7 @@ public final class Worker {
         keeper.attach(task)
         let result = await task.value
         let reason = keeper.end()
-        return Verdict.outcome(of: result, job: job, handler: handler, stopReason: reason, limits: limits)
+        return Verdict.outcome(of: result, job: job, handler: handler, stopReason: reason, softLimit: softLimit)
     }
 }
 

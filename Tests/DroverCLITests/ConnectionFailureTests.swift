@@ -84,4 +84,47 @@ struct ConnectionFailureTests {
         #expect(run.exitCode == 64, "\(run)")
         #expect(run.stderr.contains("--lease"), "\(run)")
     }
+
+    /// Issue 15, item 2: `--connect-timeout nan` trapped the CLI (exit 132); every option in
+    /// seconds is checked before it becomes a duration.
+    @Test("a number of seconds that no duration holds is a usage error (64)", arguments: [
+        ["info", "--connect-timeout", "nan"], ["info", "--connect-timeout", "inf"], ["info", "--connect-timeout", "1e300"],
+        ["info", "--connect-timeout", "-1"], ["worker", "--timeout", "nan"], ["worker", "--hung-timeout", "1e300"],
+        ["scheduler", "--sweep-interval", "inf"], ["info", "--interval", "1e300"],
+        ["control", "shutdown", "somehost", "--wait", "nan"],
+    ])
+    func unusableSeconds(_ arguments: [String]) throws {
+        let run = try DroverBinary.run(arguments, environment: ["REDIS_URL": "unix:///nonexistent/r.sock"])
+        #expect(run.exitCode == 64, "\(run)")
+        #expect(run.stderr.contains(arguments[arguments.count - 2]), "\(run)")
+    }
+
+    /// Issue 15, item 13: a database the server does not have is configuration (78), not 1.
+    @Test("?db=99 on a 16-database server: exit 78 naming SELECT")
+    func databaseOutOfRange() throws {
+        let server = try RedisServer()
+        let run = try DroverBinary.run(["info"], environment: ["REDIS_URL": server.urlString + "?db=99"])
+        #expect(run.exitCode == 78, "\(run)")
+        #expect(run.stderr.contains("SELECT 99"), "\(run)")
+    }
+
+    /// Issue 15, item 11: `redis://alice@host` with the password in REDIS_PASSWORD or a file
+    /// authenticates as alice (it sent "alice" as the password).
+    @Test("an ACL user in the URL with the password from the environment or a file")
+    func aclUserWithPasswordElsewhere() throws {
+        let server = try RedisServer(tcp: true, arguments: ["--user", "alice", "on", ">horse-battery", "~*", "&*", "+@all"])
+        let url = "redis://alice@127.0.0.1:\(try #require(server.port))/0"
+        let fromEnvironment = try DroverBinary.run(["info"], environment: ["REDIS_URL": url, "REDIS_PASSWORD": "horse-battery"])
+        #expect(fromEnvironment.exitCode == 0, "\(fromEnvironment)")
+        let file = NSTemporaryDirectory() + "drover-pw-\(UUID().uuidString)"
+        try "horse-battery\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let fromFile = try DroverBinary.run(["info", "--password-file", file], environment: ["REDIS_URL": url])
+        #expect(fromFile.exitCode == 0, "\(fromFile)")
+        let fromFileVariable = try DroverBinary.run(["info"], environment: ["REDIS_URL": url, "REDIS_PASSWORD_FILE": file])
+        #expect(fromFileVariable.exitCode == 0, "\(fromFileVariable)")
+        let none = try DroverBinary.run(["info"], environment: ["REDIS_URL": url])
+        #expect(none.exitCode == 64, "\(none)")
+        #expect(none.stderr.contains("names the user \"alice\" but no password"), "\(none)")
+    }
 }

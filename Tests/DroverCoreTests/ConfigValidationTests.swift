@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DroverCore
 
@@ -163,5 +164,42 @@ func expectProblem(
 
     @Test func poolAndEntryNamesAreSimple() {
         expectProblem(problems("pools: [{ name: \"my pool\", queues: [x] }]"), path: "pools[0].name", line: 1, "only letters")
+    }
+
+    /// Issue 15, item 13: Foundation took abbreviations and offsets as zones, and `GMT+5` means
+    /// the opposite of IANA's `Etc/GMT+5`.
+    @Test(arguments: [("PST", "abbreviations"), ("UTC+1", "Etc/GMT-5 is five hours ahead"), ("GMT+5", "inverted"),
+                      ("Europe/Nowhere", "IANA name"), ("../etc/passwd", "IANA name"), ("posix/Europe/Berlin", "IANA name")])
+    func zonesOutsideTheIANADatabaseAreRefusedWithAHint(identifier: String, hint: String) {
+        let found = problems("periodic: [{ name: x, cron: \"@daily\", job: j, timezone: \"\(identifier)\" }]")
+        expectProblem(found, path: "periodic[0].timezone", line: 1, "unknown time zone \"\(identifier)\"")
+        expectProblem(found, path: "periodic[0].timezone", line: 1, hint)
+    }
+
+    @Test(arguments: ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT-5"])
+    func ianaZonesAreAccepted(identifier: String) throws {
+        let config = try DroverConfig.parse(yaml: "periodic: [{ name: x, cron: \"@daily\", job: j, timezone: \"\(identifier)\" }]",
+                                            file: "test.yml", cores: 2)
+        #expect(config.periodic.first?.timeZone.secondsFromGMT() == TimeZone(identifier: identifier)?.secondsFromGMT())
+    }
+
+    /// Issue 15, item 13: check-config passed an exec program that does not exist or is a
+    /// directory; every job of it would then fail.
+    @Test func anExecProgramMustExistBeAFileAndBeExecutable() throws {
+        let plain = FileManager.default.temporaryDirectory.appendingPathComponent("drover-plain-\(UUID().uuidString)").path
+        try "not a program".write(toFile: plain, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: plain)
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        let found = problems("""
+        exec:
+          missing: { command: [/nonexistent/bin/thumb] }
+          directory: { command: [/usr/bin] }
+          plain: { command: [\(plain)] }
+          fine: { command: [/bin/sh, -c, "true"] }
+        """)
+        expectProblem(found, path: "exec.missing.command[0]", line: 2, "does not exist")
+        expectProblem(found, path: "exec.directory.command[0]", line: 3, "is a directory")
+        expectProblem(found, path: "exec.plain.command[0]", line: 4, "not executable")
+        #expect(found.count == 3, "\(found)")
     }
 }

@@ -43,6 +43,14 @@ import Testing
         #expect(cron.fireTimes(after: "2096-03-01T00:00:00Z", in: utcZone, count: 1) == ["2104-02-29T00:00:00Z"])
     }
 
+    /// Issue 15, item 13: the search looked ten years ahead, so a Sunday February 29 (next in
+    /// 2032, then 2060) stopped firing after 2032.
+    @Test func aScheduleDecadesApartStillFires() throws {
+        let cron = try CronSchedule(parsing: "0 0 29 2 */7")
+        #expect(cron.fireTimes(after: "2026-01-01T00:00:00Z", in: utcZone, count: 3)
+            == ["2032-02-29T00:00:00Z", "2060-02-29T00:00:00Z", "2088-02-29T00:00:00Z"])
+    }
+
     @Test func secondsField() throws {
         let cron = try CronSchedule(parsing: "*/20 * * * * *")
         #expect(cron.fireTimes(after: "2026-01-01T12:00:05Z", in: utcZone, count: 4)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DroverCore
 
@@ -14,7 +15,8 @@ import Testing
     @Test(arguments: [
         ("", "empty"), ("-5s", "negative"), ("abc", "unexpected"), ("5x", "unknown unit"),
         ("30m1h", "largest to smallest"), ("1h1h", "largest to smallest"), ("1h30", "no unit"),
-        ("1..5s", "not a number"), ("s", "unexpected"), ("1e400", "unknown unit"), ("99999999999999999d", "too large"),
+        ("1..5s", "not a number"), ("s", "unexpected"), ("1e400", "unknown unit"), ("99999999999999999d", "longer than"),
+        ("115741d", "longer than the longest accepted, 36500d"), ("36500d1ms", "longer than"),
     ])
     func rejectsGarbageWithAReason(text: String, reasonFragment: String) {
         #expect {
@@ -47,5 +49,41 @@ import Testing
         #expect(TimeSpan("30s") == .seconds(30))
         #expect(TimeSpan("thirty") == nil)
         #expect(TimeSpan.minutes(2) < TimeSpan.hours(1))
+    }
+
+    /// Issue 15, item 1: every duration from outside is bounded, so the arithmetic on it holds.
+    @Test func theLongestSpanIsAHundredYearsAndIsAccepted() throws {
+        #expect(try TimeSpan(parsing: "36500d") == TimeSpan.maximum)
+        #expect(TimeSpan.maximum.milliseconds == 36_500 * 86_400_000)
+    }
+
+    @Test(arguments: [Double.nan, .infinity, -.infinity, -1, -0.001, 1e300, 3_153_600_000.001, Double(Int64.max)])
+    func numbersOfSecondsOutsideTheRangeAreRefused(seconds: Double) {
+        #expect(TimeSpan(seconds: seconds) == nil)
+    }
+
+    @Test func numbersOfSecondsInsideTheRangeRoundToTheMillisecond() {
+        #expect(TimeSpan(seconds: 0)?.milliseconds == 0)
+        #expect(TimeSpan(seconds: 1.0004)?.milliseconds == 1000)
+        #expect(TimeSpan(seconds: 3_153_600_000) == TimeSpan.maximum)
+        #expect(TimeSpan(exactly: -1) == nil)
+        #expect(TimeSpan(exactly: TimeSpan.maximumMilliseconds + 1) == nil)
+        #expect(TimeSpan(clamping: -5) == .zero)
+        #expect(TimeSpan(clamping: .max) == TimeSpan.maximum)
+    }
+
+    @Test func durationMillisecondsSaturateInsteadOfTrapping() {
+        #expect(Duration.seconds(Int64.max).milliseconds == .max)
+        #expect(Duration.seconds(Int64.min).milliseconds == .min)
+        #expect(Duration.milliseconds(1500).milliseconds == 1500)
+    }
+
+    @Test func aStoredBackoffOutsideTheRangeIsRefusedAndAComputedOneStaysInRange() throws {
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Backoff.self, from: Data(#"{"base": 1e300}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Backoff.self, from: Data(#"{"cap": -1}"#.utf8)) }
+        let wild = Backoff(base: .maximum, factor: .infinity, cap: .maximum, jitter: .nan)
+        #expect(wild.delay(afterAttempt: 1_000_000, unit: 0.5) == .maximum)
+        let huge = Backoff(base: .maximum, factor: 1e300, cap: .maximum, jitter: 1)
+        #expect(huge.delay(afterAttempt: 50, unit: 0.99) == .maximum)
     }
 }

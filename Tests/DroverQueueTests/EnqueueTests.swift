@@ -232,6 +232,10 @@ import Testing
         BadRequest("empty name", name: ""),
         BadRequest("id with a space") { $0.id = JobID("a b") },
         BadRequest("empty unique key") { $0.uniqueKey = "" },
+        // Issue 15, items 1 and 9: limits past what the arithmetic holds, nesting past 64 levels.
+        BadRequest("args nested 65 levels", args: String(repeating: "[", count: 65) + String(repeating: "]", count: 65)),
+        BadRequest("args nested 510 levels", args: "{\"a\":" + String(repeating: "[", count: 509) + String(repeating: "]", count: 509) + "}"),
+        BadRequest("args over 16 MiB", args: "\"" + String(repeating: "x", count: 16 << 20) + "\""),
     ]
 
     @Test(arguments: badRequests)
@@ -252,6 +256,10 @@ import Testing
 
     @Test func boundaryValuesAreAccepted() throws {
         let h = try QueueHarness()
+        let deep = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(try h.job(try h.enqueue("deep", args: deep)).argsJSON == deep)
+        let longest = try h.enqueue("longest") { $0.timeLimit = .maximum; $0.resultTTL = .maximum }
+        #expect(try h.job(longest).timeLimit == .maximum)
         let high = try h.enqueue("high") { $0.priority = 1000; $0.queue = String(repeating: "q", count: 100) }
         let low = try h.enqueue("low") { $0.priority = -1000; $0.queue = "a-b_c.d:e" }
         #expect(try h.job(high).priority == 1000)

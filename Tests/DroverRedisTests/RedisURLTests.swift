@@ -26,8 +26,23 @@ import Testing
     @Test func parsesPasswordAlone() throws {
         let withColon = try RedisURL(parsing: "redis://:secret@h:1/0")
         #expect(withColon.username == nil && withColon.password == "secret")
-        let bare = try RedisURL(parsing: "redis://secret@h")
-        #expect(bare.username == nil && bare.password == "secret")
+    }
+
+    /// Issue 15, item 11: `redis://alice@host` with the password elsewhere sent `alice` as the
+    /// password (WRONGPASS).
+    @Test func aUserWithoutAPasswordIsTheUserAndTakesThePasswordFromElsewhere() throws {
+        let url = try RedisURL(parsing: "redis://alice@h:1/0")
+        #expect(url.username == "alice" && url.password == nil)
+        let fromEnvironment = try RedisPassword.resolve(url, environment: ["REDIS_PASSWORD": "pw"])
+        #expect(fromEnvironment.username == "alice" && fromEnvironment.password == "pw")
+        let sentinel = try RedisURL(parsing: "redis-sentinel://alice@s1:26379/mymaster")
+        #expect(sentinel.username == "alice" && sentinel.password == nil)
+        #expect(throws: RedisError.self) { try RedisPassword.resolve(url, environment: [:]) }
+        do {
+            _ = try RedisPassword.resolve(url, environment: [:])
+        } catch {
+            #expect(error.description.contains("alice") && error.description.contains("REDIS_PASSWORD"))
+        }
     }
 
     @Test func parsesUnixSocketWithDatabase() throws {

@@ -42,3 +42,25 @@ import Testing
         #expect(clock.action(now: afterResume) == .none)
     }
 }
+
+/// Limits too long for the monotonic clock's nanoseconds (issue 15, item 1: a time limit of
+/// 115741 days wrapped into the past, and the master killed the job at once, then trapped).
+@Suite struct LimitClockRangeTests {
+    let start = MonotonicClock.Instant(nanoseconds: 1_000_000_000_000)
+
+    @Test func aLimitPastTheClocksRangeNeverFiresAndNeverWraps() {
+        for hard in [Int64(10_000_000_000_000), Int64.max / 1000, Int64.max] {
+            let clock = LimitClock(started: start, softMilliseconds: hard, hardMilliseconds: hard)
+            #expect(clock.action(now: start.advanced(by: .seconds(86_400 * 365))) == .none, "\(hard)")
+            let deadline = try? #require(clock.hardDeadline)
+            #expect(deadline.map { $0 > start } == true, "\(hard)")
+        }
+    }
+
+    @Test func advancingSaturatesAtTheClocksEnds() {
+        #expect(start.advanced(by: .seconds(Int64.max)).nanoseconds == .max)
+        #expect(start.advanced(by: .seconds(Int64.min)).nanoseconds == .min + start.nanoseconds)
+        #expect(MonotonicClock.Instant(nanoseconds: -5).advanced(by: .seconds(Int64.min)).nanoseconds == .min)
+        #expect(start.advanced(by: .milliseconds(Int64.max)).nanoseconds == .max)
+    }
+}

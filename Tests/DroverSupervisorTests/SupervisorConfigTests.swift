@@ -39,4 +39,39 @@ struct SupervisorConfigTests {
         #expect(run.exitCode == 0, "\(run)")
         #expect(run.stdout.contains("ok"), "\(run)")
     }
+
+    /// Issue 15, item 13: `check-config --config FILE` was refused though every other command
+    /// takes `--config`.
+    @Test func checkConfigTakesTheConfigFlagAsEveryCommandDoes() throws {
+        let harness = try SupervisorHarness()
+        let path = try harness.configFile(Self.broken)
+        let run = try DroverBinary.run(["check-config", "--config", path])
+        #expect(run.exitCode == 78, "\(run)")
+        #expect(run.stdout.contains("line 4"), "\(run)")
+        let both = try DroverBinary.run(["check-config", "--config", path, "/elsewhere.yml"])
+        #expect(both.exitCode == 64, "\(both)")
+    }
+
+    /// Issue 15, item 11: a user in the URL with no password anywhere is a config problem that
+    /// check-config reports (it passed, and AUTH later sent the user name as the password).
+    @Test func checkConfigRefusesAUserWithoutAPassword() throws {
+        let harness = try SupervisorHarness()
+        let path = try harness.configFile("redis: { url: \"redis://alice@127.0.0.1:6379/0\" }\n")
+        let run = try DroverBinary.run(["check-config", path])
+        #expect(run.exitCode == 78, "\(run)")
+        #expect(run.stdout.contains("alice"), "\(run)")
+    }
+
+    /// Issue 15, item 1: a time limit of 100 years (the longest accepted) is timed by the master
+    /// without overflow: the job runs to its end, and the master keeps serving.
+    @Test func theLongestTimeLimitRunsItsJobToTheEnd() throws {
+        let harness = try SupervisorHarness()
+        let master = try harness.start(["--concurrency", "1"])
+        try harness.notify.await("READY=1")
+        let id = try harness.enqueue("builtin.sleep", args: #"{"seconds": 0.2}"#) { $0.timeLimit = .maximum; $0.softTimeLimit = .hours(24 * 365) }
+        try harness.waitFor(id, "finished") { $0.state == .finished }
+        let next = try harness.enqueue("builtin.noop")
+        try harness.waitFor(next, "finished") { $0.state == .finished }
+        #expect(!SupervisorHarness.hasExited(master.pid))
+    }
 }

@@ -57,6 +57,13 @@ struct SupervisorRecyclingTests {
         try master.await("children died young in a row")
         try harness.notify.await("STATUS=")
         #expect(harness.notify.messages.contains { $0.contains("crash-looping: default") }, "\(harness.notify.messages)")
+
+        // Issue 15, item 13: once the pool serves again, STATUS= stops saying crash-looping.
+        let next = try harness.enqueue("builtin.noop")
+        try harness.waitFor(next, "finished") { $0.state == .finished }
+        var status = try harness.notify.await("STATUS=")
+        while status.contains("crash-looping") { status = try harness.notify.await("STATUS=") }
+        #expect(!status.contains("crash-looping"), "\(status)")
     }
 
     @Test func burstProcessesTheQueueThenExitsZero() throws {

@@ -14,9 +14,10 @@ import Testing
                    maxAttempts: maxAttempts)
     }
 
-    func outcome(_ result: Result<String, any Error>, attempt: Int, reason: StopReason? = nil) -> RunOutcome {
+    func outcome(_ result: Result<String, any Error>, attempt: Int, reason: StopReason? = nil,
+                 softLimit: EffectiveLimit? = nil) -> RunOutcome {
         Verdict.outcome(of: result, job: job(attempt: attempt), handler: handler, stopReason: reason,
-                        limits: JobLimits(document: "{}"), now: 1_000_000, unit: 0.5)
+                        softLimit: softLimit, now: 1_000_000, unit: 0.5)
     }
 
     @Test func successIsFinishedWithItsResult() {
@@ -53,6 +54,18 @@ import Testing
         #expect(error.type == "TimeLimit")
     }
 
+    /// Issue 15, item 13: the message named the job's own limit when the pool's applied.
+    @Test func theSoftLimitMessageNamesWhereTheLimitCameFrom() {
+        let pool = EffectiveLimit.first((nil, .job), (nil, .handler), (.seconds(30), .pool))
+        #expect(pool == EffectiveLimit(duration: .seconds(30), source: .pool))
+        guard case .retry(let error, _) = outcome(.failure(CancellationError()), attempt: 1, reason: .softTimeLimit, softLimit: pool) else {
+            Issue.record("not retried"); return
+        }
+        #expect(error.message == "soft time limit of 30s (the pool's default) reached; the job was cancelled")
+        let own = EffectiveLimit.first((.milliseconds(1500), .job), (.seconds(9), .handler), (.seconds(30), .pool))
+        #expect(own?.description == "1s500ms (the job's own)")
+    }
+
     @Test func aHandlersOwnPolicyWins() {
         struct Strict: JobHandler {
             static let name = "strict"
@@ -60,7 +73,7 @@ import Testing
             func run(_ arguments: NoArguments, context: JobContext) async throws -> NoResult { NoResult() }
         }
         let outcome = Verdict.outcome(of: .failure(Boom()), job: job(attempt: 1), handler: AnyJobHandler(Strict()),
-                                      stopReason: nil, limits: JobLimits(document: "{}"), now: 0, unit: 0.5)
+                                      stopReason: nil, softLimit: nil, now: 0, unit: 0.5)
         guard case .failed = outcome else { Issue.record("not failed"); return }
     }
 

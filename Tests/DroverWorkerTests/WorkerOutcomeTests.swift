@@ -141,3 +141,23 @@ import Testing
         #expect(worker.waitForExit() == .exited(75))
     }
 }
+
+/// Issue 15, item 2: `builtin.allocate` with 0, a negative or a huge count trapped the worker on
+/// every attempt; a bad argument fails its job for good and the worker goes on.
+@Suite(.serialized) struct BuiltinArgumentTests {
+    @Test func allocateOutsideItsRangeFailsTheJobForGood() throws {
+        let h = try WorkerHarness()
+        let bad = try [0, -1, 1 << 44, Int.max].map { try h.enqueue("builtin.allocate", args: #"{"megabytes": \#($0)}"#) }
+        let good = try h.enqueue("builtin.allocate", args: #"{"megabytes": 1}"#)
+        let worker = try h.worker(["--burst"])
+        #expect(worker.waitForExit() == .exited(0))
+        for id in bad {
+            let job = try h.job(id)
+            #expect(job.state == .failed)
+            #expect(job.error?.type == "PermanentFailure", "\(String(describing: job.error))")
+            #expect(job.error?.message.contains("megabytes must be 1 to 65536") == true)
+            #expect(job.attempt == 1)
+        }
+        #expect(try h.job(good).state == .finished)
+    }
+}

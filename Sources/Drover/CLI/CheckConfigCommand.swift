@@ -10,7 +10,7 @@ struct CheckConfigCommand: ParsableCommand {
         commandName: "check-config",
         abstract: "Validate a config file and print every problem with its line.",
         discussion: """
-        Without FILE: DROVER_CONFIG, else /etc/drover/drover.yml when present, else the defaults. \
+        Without FILE or --config: DROVER_CONFIG, else /etc/drover/drover.yml when present, else the defaults. \
         Environment overrides (REDIS_URL, DROVER_PREFIX, …) are checked too. Exit status 78 \
         (EX_CONFIG) when there is any problem; systemd runs it before every start and reload of \
         drover.service.
@@ -24,8 +24,17 @@ struct CheckConfigCommand: ParsableCommand {
     @Argument(help: "The config file.")
     var file: String?
 
+    @Option(help: ArgumentHelp("The config file, as every other command takes it (the same as FILE).", valueName: "file"))
+    var config: String?
+
+    func validate() throws {
+        if let file, let config, file != config {
+            throw ValidationError("give the config file once: FILE (\(file)) and --config (\(config)) differ")
+        }
+    }
+
     func run() throws {
-        let settings = WorkerSettings(configFlag: file)
+        let settings = WorkerSettings(configFlag: file ?? config)
         do throws(ConfigError) {
             let config = try settings.load()
             _ = try WorkerSettings.redisOptions(config, environment: settings.environment)

@@ -22,6 +22,13 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Connect timeout in seconds.")
     var connectTimeout: Double = 1
 
+    /// The one range for `--connect-timeout`.
+    static let connectTimeoutOption = SecondsOption(flag: "--connect-timeout", range: 0.001...3600)
+
+    func validate() throws {
+        if let problem = Self.connectTimeoutOption.problem(connectTimeout) { throw ValidationError(problem) }
+    }
+
     /// The client options, with the password resolved.
     func clientOptions() throws -> RedisClient.Options {
         let environment = ProcessInfo.processInfo.environment
@@ -35,7 +42,7 @@ struct ConnectionOptions: ParsableArguments {
             throw CLIFailure(status: ExitStatus.usage, message: error.description)
         }
         var options = RedisClient.Options(url: parsed)
-        options.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+        options.connectTimeout = try Self.connectTimeoutOption.duration(connectTimeout)
         return options
     }
 
@@ -66,7 +73,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         case .unavailable: status = ExitStatus.unavailable
         case .invalidRequest: status = ExitStatus.usage
         // Wrong credentials are configuration: retrying (or systemd restarting) cannot fix them.
-        case _ where error.underlying?.code == .authentication: status = ExitStatus.config
+        case _ where error.underlying?.code == .authentication || error.underlying?.code == .database:
+            status = ExitStatus.config
         default: status = ExitStatus.failure
         }
         message = error.message

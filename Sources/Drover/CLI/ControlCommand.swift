@@ -56,6 +56,7 @@ struct ControlScaleCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let problem = ControlDelivery.waitOption.problem(wait) { throw ValidationError(problem) }
         guard let steps, steps != 0 else { throw ValidationError("give the change as +N or -N (not 0), e.g. +2 or -1") }
     }
 
@@ -98,6 +99,10 @@ struct ControlShutdownCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the masters to pick the command up (0: do not wait).")
     var wait: Double = 3
 
+    func validate() throws {
+        if let problem = ControlDelivery.waitOption.problem(wait) { throw ValidationError(problem) }
+    }
+
     @Flag(help: "Print the outcome as JSON.")
     var json = false
 
@@ -115,11 +120,14 @@ struct ControlShutdownCommand: ParsableCommand {
 
 /// Sends one command to each target and waits for the masters to take it off their lists.
 enum ControlDelivery {
+    static let waitOption = SecondsOption(flag: "--wait", range: 0...3600)
+
     static func send(_ command: DroverQueue.ControlCommand, to targets: [SupervisorRecord], store: JobStore, wait: Double,
                      describe: String, json: Bool) throws {
+        let waitFor = try waitOption.duration(wait)
         for target in targets { try store.send(command, toSupervisor: target.id) }
         var pending = Set(targets.map(\.id))
-        let deadline = ContinuousClock.now + .milliseconds(Int64(max(0, wait) * 1000))
+        let deadline = ContinuousClock.now + waitFor
         while !pending.isEmpty && ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.05)
             for id in pending {

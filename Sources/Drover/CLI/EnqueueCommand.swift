@@ -61,7 +61,7 @@ struct EnqueueCommand: ParsableCommand {
         if delay != nil && at != nil { throw ValidationError("use --in or --at, not both") }
         if count < 1 { throw ValidationError("--count must be at least 1") }
         if count > 1 && unique != nil { throw ValidationError("--unique cannot be combined with --count") }
-        if !JSONSyntax.isValid(args) { throw ValidationError("--args is not valid JSON: \(args.prefix(80))") }
+        if let problem = JSONSyntax.problem(args) { throw ValidationError("--args is \(problem): \(args.prefix(80))") }
     }
 
     func run() throws {
@@ -77,10 +77,11 @@ struct EnqueueCommand: ParsableCommand {
             if let delay {
                 options.runAt = Timestamp.nowMilliseconds() + (try parseSpan(delay)).milliseconds
             } else if let at {
-                guard let ms = Timestamp.parse(at) else {
-                    throw CLIFailure(status: ExitStatus.usage, message: "--at: not an RFC 3339 time: \(at)")
+                do {
+                    options.runAt = try Timestamp.milliseconds(parsing: at)
+                } catch {
+                    throw CLIFailure(status: ExitStatus.usage, message: "--at: \(error)")
                 }
-                options.runAt = ms
             }
             let store = try connection.store()
             let request = EnqueueRequest(name: name, argsJSON: args, options: options)

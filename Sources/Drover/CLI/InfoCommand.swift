@@ -34,7 +34,7 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let interval, !(interval >= 0.1) { throw ValidationError("--interval must be at least 0.1 seconds") }
+        if let interval, let problem = SecondsOption(flag: "--interval", range: 0.1...86_400).problem(interval) { throw ValidationError(problem) }
     }
 
     func run() throws {

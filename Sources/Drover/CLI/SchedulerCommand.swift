@@ -34,7 +34,7 @@ struct SchedulerCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            guard sweepInterval > 0 else { throw CLIFailure(status: ExitStatus.usage, message: "--sweep-interval must be positive") }
+            let sweepEvery = try SecondsOption(flag: "--sweep-interval", range: 0.01...3600).duration(sweepInterval)
             let (loaded, redis) = try configuration.load()
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in
@@ -45,7 +45,7 @@ struct SchedulerCommand: ParsableCommand {
             var logger = Logger(label: "drover.scheduler")
             logger[metadataKey: "pid"] = "\(Posix.getpid())"
             var options = SchedulerRole.options(loaded)
-            options.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
+            options.sweepInterval = sweepEvery
             do {
                 try Scheduler(redis: redis, options: options, logger: logger).run()
             } catch {

@@ -43,7 +43,7 @@ struct WorkCommand: ParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        if let problem = LeaseOption.problem(lease) { throw ValidationError(problem) }
+        if let problem = SecondsOption.lease.problem(lease) { throw ValidationError(problem) }
     }
 
     func run() throws {

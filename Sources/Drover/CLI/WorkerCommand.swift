@@ -58,12 +58,12 @@ struct WorkerCommand: ParsableCommand {
     var logfile: String?
 
     func validate() throws {
-        if let problem = LeaseOption.problem(lease) { throw ValidationError(problem) }
-        if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 7 * 86_400) {
-            throw ValidationError("--timeout must be a number of seconds above 0, at most a week")
+        if let problem = SecondsOption.lease.problem(lease) { throw ValidationError(problem) }
+        if let timeout, let problem = SecondsOption(flag: "--timeout", range: 0.001...(7 * 86_400)).problem(timeout) {
+            throw ValidationError(problem)
         }
-        if !(hungTimeout.isFinite && hungTimeout >= 1 && hungTimeout <= 86_400) {
-            throw ValidationError("--hung-timeout must be a number of seconds from 1 to 86400")
+        if let problem = SecondsOption(flag: "--hung-timeout", range: 1...86_400).problem(hungTimeout) {
+            throw ValidationError(problem)
         }
     }
 

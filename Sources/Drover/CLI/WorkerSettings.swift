@@ -32,7 +32,7 @@ struct WorkerSettings {
         for index in config.pools.indices {
             if let concurrency { config.pools[index].concurrency = concurrency }
             if let maxJobs { config.pools[index].maxJobs = maxJobs }
-            if let timeout { config.pools[index].timeLimit = TimeSpan(milliseconds: Int64(timeout * 1000)) }
+            if let timeout { config.pools[index].timeLimit = TimeSpan(seconds: timeout) }
         }
         return config
     }

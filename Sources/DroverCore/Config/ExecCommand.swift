@@ -56,6 +56,23 @@ public struct ExecCommand: Sendable, Equatable {
         return command
     }
 
+    /// Why `program` (an absolute path) cannot be run, or nil: it must exist, be a file and be
+    /// executable by this user (execve(2) fails with ENOENT, EACCES otherwise).
+    static func programProblem(_ program: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: program, isDirectory: &isDirectory) else {
+            return "the program \"\(program)\" does not exist"
+        }
+        if isDirectory.boolValue { return "\"\(program)\" is a directory, not a program" }
+        // Any execute bit, and access(2) agreeing: root passes access(X_OK) for a file with no
+        // execute bit at all, which execve(2) still refuses.
+        let mode = ((try? FileManager.default.attributesOfItem(atPath: program))?[.posixPermissions] as? Int) ?? 0
+        guard mode & 0o111 != 0, FileManager.default.isExecutableFile(atPath: program) else {
+            return "the program \"\(program)\" is not executable (chmod +x, or check its owner)"
+        }
+        return nil
+    }
+
     private static func readArgv(_ node: Node, path: String, reader: inout ConfigReader) -> [String] {
         guard let sequence = node.sequence else {
             reader.report(
@@ -78,6 +95,9 @@ public struct ExecCommand: Sendable, Equatable {
         if let program = sequence.first.flatMap({ $0.scalar?.string }), !program.hasPrefix("/") {
             // No PATH lookup: which binary runs must not depend on the environment of the worker.
             reader.report(.invalidValue, "\(path)[0]", "the program must be an absolute path, not \"\(program)\"", at: sequence.first)
+        } else if let program = sequence.first.flatMap({ $0.scalar?.string }), let problem = programProblem(program) {
+            // Found at start (and by check-config) rather than as a failure of every job.
+            reader.report(.invalidValue, "\(path)[0]", problem, at: sequence.first)
         }
         return argv
     }

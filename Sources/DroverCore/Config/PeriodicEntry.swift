@@ -88,14 +88,9 @@ public struct PeriodicEntry: Sendable, Equatable {
         }
         var timeZone = TimeZone(identifier: "UTC")!
         if let value = fields["timezone"], let identifier = reader.string(value, path: fields.path("timezone")) {
-            if let zone = TimeZone(identifier: identifier) {
-                timeZone = zone
-            } else {
-                reader.report(
-                    .invalidValue, fields.path("timezone"),
-                    "\(entry)unknown time zone \"\(identifier)\"; use an IANA name such as Europe/Berlin or UTC",
-                    at: value
-                )
+            switch IANAZone.zone(identifier) {
+            case let .success(zone): timeZone = zone
+            case let .failure(refusal): reader.report(.invalidValue, fields.path("timezone"), "\(entry)\(refusal)", at: value)
             }
         }
         let job = fields.required("job", &reader).flatMap { reader.name($0, path: fields.path("job"), what: "a job name") }

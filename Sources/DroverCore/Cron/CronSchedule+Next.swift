@@ -25,6 +25,9 @@ import Foundation
 // transition with the offsets one day either side. No current IANA rule does either.
 
 extension CronSchedule {
+    /// How many years ahead `next(after:in:)` looks: one Gregorian cycle and a year.
+    static let searchYears: Int64 = 401
+
     /// The first instant strictly after `date` at which the schedule fires, in `timeZone`.
     ///
     /// Daylight-saving transitions: a local time that does not exist that day fires once at the
@@ -34,10 +37,11 @@ extension CronSchedule {
     ///   - date: the instant to search after; the result is always later, by at least a second's
     ///     fraction (fire times are whole seconds).
     ///   - timeZone: the zone whose wall clock the fields describe (the entry's IANA zone).
-    /// - Returns: the fire instant, or nil if there is none within the next ten years (only
+    /// - Returns: the fire instant, or nil if there is none within the next 401 years (only
     ///   possible for dates near the end of `Date`'s range, since schedules that can never fire
     ///   are rejected when parsed).
     public func next(after date: Date, in timeZone: TimeZone) -> Date? {
+        guard date.timeIntervalSince1970.isFinite, abs(date.timeIntervalSince1970) < 1e15 else { return nil }
         let after = Int64(date.timeIntervalSince1970.rounded(.down))
         let zone = ZoneClock(timeZone)
         // Any wall time W firing after `after` satisfies W > after + offset for the offset in
@@ -45,7 +49,10 @@ extension CronSchedule {
         // smallest offset nearby instead of a day early.
         let smallestOffset = [after - 86_400, after, after + 86_400].map(zone.offset(at:)).min()!
         var from = after + smallestOffset + 1
-        let yearLimit = CivilTime.civilFromDays(CivilTime.floorDivide(from, 86_400).quotient).year + 10
+        // The Gregorian calendar repeats every 400 years, weekdays included, so a schedule that
+        // can fire at all fires within 400 years: `0 0 29 2 */7` (a Sunday February 29) next
+        // fires 28 years after 2032, and up to 40 across a century's skipped leap day.
+        let yearLimit = CivilTime.civilFromDays(CivilTime.floorDivide(from, 86_400).quotient).year + Self.searchYears
         // Each pass skips one candidate that resolved to an instant not after `after`; there are
         // at most an offset change's worth of those (an hour of every-second ticks).
         for _ in 0..<200_000 {
@@ -61,7 +68,7 @@ extension CronSchedule {
     /// - Parameters:
     ///   - date: the instant to search after.
     ///   - timeZone: the entry's zone.
-    /// - Returns: the next tick, or nil if there is none within ten years.
+    /// - Returns: the next tick, or nil if there is none within 401 years.
     public func nextTick(after date: Date, in timeZone: TimeZone) -> CronTick? {
         next(after: date, in: timeZone).map(CronTick.init(date:))
     }

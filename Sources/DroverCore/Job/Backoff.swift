@@ -34,16 +34,26 @@ public struct Backoff: Sendable, Equatable, Codable {
         let raw = Double(base.milliseconds) * pow(factor, exponent)
         let capped = min(raw.isFinite ? raw : Double(cap.milliseconds), Double(cap.milliseconds))
         let spread = capped * jitter * (unit * 2 - 1)
-        return TimeSpan(milliseconds: Int64(max(0, capped + spread)))
+        let delay = capped + spread
+        // A policy read from a stored job may hold anything: NaN or an infinity ends at the cap.
+        guard delay.isFinite else { return cap }
+        return TimeSpan(clamping: Int64(min(max(0, delay), Double(TimeSpan.maximumMilliseconds))))
     }
 
     enum CodingKeys: String, CodingKey { case base, factor, cap, jitter }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        base = TimeSpan(milliseconds: Int64(try c.decodeIfPresent(Double.self, forKey: .base).map { $0 * 1000 } ?? 15_000))
+        func span(_ key: CodingKeys, _ fallback: TimeSpan) throws -> TimeSpan {
+            guard let seconds = try c.decodeIfPresent(Double.self, forKey: key) else { return fallback }
+            guard let span = TimeSpan(seconds: seconds) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.rawValue) must be 0 to \(TimeSpan.maximum) in seconds")
+            }
+            return span
+        }
+        base = try span(.base, .seconds(15))
         factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? 2
-        cap = TimeSpan(milliseconds: Int64(try c.decodeIfPresent(Double.self, forKey: .cap).map { $0 * 1000 } ?? 86_400_000))
+        cap = try span(.cap, .hours(24))
         jitter = try c.decodeIfPresent(Double.self, forKey: .jitter) ?? 0.25
     }
 

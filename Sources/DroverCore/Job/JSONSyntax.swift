@@ -2,20 +2,48 @@
 /// arguments before anything is written, at enqueue speed (Foundation's parser would build the
 /// whole value just to throw it away).
 public enum JSONSyntax {
-    /// Whether `text` is exactly one JSON value (surrounding white space allowed).
-    public static func isValid(_ text: String) -> Bool {
+    /// The deepest nesting a job's arguments may have: `{"a": [1]}` is 2 levels. Parsers built
+    /// on recursion (Foundation's among them) slow down sharply on deeper documents, and every
+    /// reader of the job pays that on each read; no real job needs more (Python's `json` and
+    /// most JSON tools cope with far less).
+    public static let maximumDepth = 64
+
+    /// Why `text` is not one JSON value nesting at most `maximumDepth` levels, or nil.
+    public enum Problem: Sendable, Equatable, CustomStringConvertible {
+        case invalid
+        case tooDeep(limit: Int)
+
+        public var description: String {
+            switch self {
+            case .invalid: return "not valid JSON"
+            case let .tooDeep(limit): return "nested deeper than \(limit) levels"
+            }
+        }
+    }
+
+    /// Whether `text` is exactly one JSON value (surrounding white space allowed), nesting at
+    /// most `maximumDepth` levels.
+    public static func isValid(_ text: String, maximumDepth: Int = JSONSyntax.maximumDepth) -> Bool {
+        problem(text, maximumDepth: maximumDepth) == nil
+    }
+
+    /// What is wrong with `text` as one JSON value nesting at most `maximumDepth` levels, or nil.
+    public static func problem(_ text: String, maximumDepth: Int = JSONSyntax.maximumDepth) -> Problem? {
         var text = text
         return text.withUTF8 { bytes in
-            var parser = Parser(bytes: bytes)
-            guard parser.value(depth: 0) else { return false }
+            var parser = Parser(bytes: bytes, maximumDepth: maximumDepth)
+            guard parser.value(depth: 0) else { return parser.tooDeep ? .tooDeep(limit: maximumDepth) : .invalid }
             parser.skipSpace()
-            return parser.index == bytes.count
+            return parser.index == bytes.count ? nil : .invalid
         }
     }
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
+        let maximumDepth: Int
         var index = 0
+        /// Set when the value failed for its depth alone.
+        var tooDeep = false
 
         mutating func skipSpace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -32,12 +60,15 @@ public enum JSONSyntax {
         }
 
         mutating func value(depth: Int) -> Bool {
-            guard depth < 512 else { return false }
             skipSpace()
             guard index < bytes.count else { return false }
             switch bytes[index] {
-            case UInt8(ascii: "{"): return object(depth: depth)
-            case UInt8(ascii: "["): return array(depth: depth)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < maximumDepth else {
+                    tooDeep = true
+                    return false
+                }
+                return bytes[index] == UInt8(ascii: "{") ? object(depth: depth) : array(depth: depth)
             case UInt8(ascii: "\""): return string()
             case UInt8(ascii: "t"): return literal("true")
             case UInt8(ascii: "f"): return literal("false")
