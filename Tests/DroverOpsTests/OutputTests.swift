@@ -60,6 +60,24 @@ import Testing
         #expect(run.stdout.contains("Example"), "drover \(command.joined(separator: " ")) --help has no example:\n\(run.stdout)")
     }
 
+    /// Issue 15, item 13: help texts broke lines mid-sentence, where a hard-wrapped paragraph
+    /// or a long example line met the help's own wrapping at 80 columns (its width when not on
+    /// a terminal). In the text before USAGE, a line that is a paragraph's last fragment is
+    /// followed by a blank line, and an example (indented) never runs onto an unindented line.
+    @Test(arguments: commands + [["bench"], ["bench", "enqueue"]])
+    func everyHelpWrapsCleanly(command: [String]) throws {
+        let run = try DroverBinary.run(command + ["--help"], environment: ["COLUMNS": "80"])
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.hasPrefix("USAGE:") }.map(String.init)
+        for (index, line) in lines.enumerated().dropLast() {
+            let next = lines[index + 1]
+            guard !line.isEmpty, !next.isEmpty, !next.hasPrefix(" ") else { continue }
+            let name = command.joined(separator: " ")
+            #expect(!line.hasPrefix(" "), "drover \(name) --help: an example runs onto the next line:\n\(line)\n\(next)")
+            #expect(line.count > 60 || line.hasSuffix(":"),
+                    "drover \(name) --help: a line breaks mid-sentence:\n\(line)\n\(next)")
+        }
+    }
+
     @Test(arguments: ["bash", "zsh", "fish"])
     func shellCompletionsNameTheMonitoringCommands(shell: String) throws {
         let run = try DroverBinary.run(["--generate-completion-script", shell])

@@ -23,9 +23,9 @@ struct BenchEnqueueCommand: ParsableCommand {
         commandName: "enqueue",
         abstract: "Enqueue latency one at a time (p50/p90/p99/max) and batched throughput.",
         discussion: """
-        Phase 1: --jobs sequential enqueues of a small job after --warmup untimed ones, each timed
-        alone (one round trip each). Phase 2: --batch-jobs distinct jobs (args {"n": i}, built
-        before timing) enqueued in calls of each --call-size requests; the store pipelines each call
+        Phase 1: --jobs sequential enqueues of a small job after --warmup untimed ones, each timed \
+        alone (one round trip each). Phase 2: --batch-jobs distinct jobs (args {"n": i}, built \
+        before timing) enqueued in calls of each --call-size requests; the store pipelines each call \
         in MULTI/EXEC transactions of --batch-size jobs.
 
         Example:

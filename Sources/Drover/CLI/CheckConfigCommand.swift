@@ -17,7 +17,8 @@ struct CheckConfigCommand: ParsableCommand {
 
         Examples:
           drover check-config /etc/drover/drover.yml
-          drover check-config new.yml && sudo cp new.yml /etc/drover/drover.yml && sudo systemctl reload drover
+          drover check-config --config /etc/drover/drover.yml
+          drover check-config new.yml && sudo cp new.yml /etc/drover/drover.yml
         """
     )
 

@@ -15,10 +15,10 @@ struct ControlCommand: ParsableCommand {
         signals do the same: TTIN/TTOU (one child more or less in every pool), TERM (warm stop).
 
         Examples:
-          drover control scale default +2                  (every supervisor running pool default)
+          drover control scale default +2           (every supervisor with the pool)
           drover control scale mail -1 --supervisor web-1:4242
-          drover control shutdown web-1                    (every supervisor on host web-1)
-          drover control shutdown web-1:4242               (one supervisor)
+          drover control shutdown web-1             (every supervisor on host web-1)
+          drover control shutdown web-1:4242        (one supervisor)
         """,
         subcommands: [ControlScaleCommand.self, ControlShutdownCommand.self]
     )

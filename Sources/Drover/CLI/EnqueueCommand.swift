@@ -11,8 +11,9 @@ struct EnqueueCommand: ParsableCommand {
         discussion: """
         Examples:
           drover enqueue builtin.sleep --args '{"seconds": 1}'
-          drover enqueue send_email --args '{"to": "a@b.c"}' --queue mail --in 30s --unique welcome:42
-          drover enqueue builtin.noop --count 100000        (a load test, in batches of 100)
+          drover enqueue send_email --args '{"to": "a@b.c"}' --queue mail --in 30s
+          drover enqueue welcome --args '{"user": 42}' --unique welcome:42
+          drover enqueue builtin.noop --count 100000   (a load test, batches of 100)
         """
     )
 

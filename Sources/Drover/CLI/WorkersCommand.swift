@@ -19,7 +19,7 @@ struct WorkersCommand: ParsableCommand {
         Examples:
           drover workers
           drover workers --pool mail
-          drover workers --json | jq '.supervisors[].children[] | select(.state == "busy")'
+          drover workers --json | jq '.supervisors[].children[]''
         """
     )
 
