@@ -1,5 +1,6 @@
 @_exported import DroverCore
 @_exported import DroverQueue
+@_exported import DroverRedis
 @_exported import DroverWorker
 import Synchronization
 

@@ -1,0 +1,4 @@
+import Drover
+import WelcomeJobs
+
+DroverApp.main(handlers: welcomeHandlers)   // your own `drover` binary
