@@ -60,6 +60,7 @@ public final class WebAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         let routes = routes
+        router.add(middleware: HostCheckMiddleware(listenHost: settings.host, allowed: settings.allowedHosts))
         router.add(middleware: RouteCheckMiddleware(routes: routes))
         router.add(middleware: GuardMiddleware(token: settings.token.map(BearerToken.init), openReads: settings.openReads))
         for route in routes {
