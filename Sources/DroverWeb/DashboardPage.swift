@@ -12,10 +12,11 @@ import Hummingbird
 /// opens), running jobs with progress bars, recent failures with their errors and a requeue
 /// button, supervisors and their children, scheduled jobs and periodic entries.
 ///
-/// For tests and scripted checks the fragment may carry `token=` (stored as if pasted) and
-/// `requeue=ID` (the page clicks that failure's requeue button after its first load and records
-/// the outcome in `body[data-requeued]` / `body[data-requeue-result]`): the browser test drives
-/// the real page's code this way, through a real click, against a live server.
+/// Nothing in the URL changes state or the token: any page may send the browser to this one with
+/// any fragment, so only the user's own input does (a click on Save or Requeue; events a script
+/// dispatches are not trusted and are ignored). The outcome of a requeue and the number of
+/// completed loads are recorded on `<body>` (`data-requeued`, `data-requeue-result`,
+/// `data-loads`) for the browser test, which types and clicks through Chromium's DevTools input.
 enum DashboardPage {
     /// The page with headers that limit what it can do if anything ever slipped through its
     /// escaping: it may only talk to this server (`connect-src 'self'`, so a token could not be
@@ -95,13 +96,7 @@ code { font:12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 <script>
 "use strict";
 const POLL_MS = 2000, SPARK_POINTS = 60;
-const hash = new URLSearchParams(location.hash.slice(1));
-const state = { token: localStorage.getItem("drover.token") || "", samples: [], pendingRequeue: hash.get("requeue") };
-if (hash.get("token")) {
-  saveToken(hash.get("token"));
-  // Keep the token out of the address bar and the history once it is stored.
-  history.replaceState(null, "", location.pathname + location.search);
-}
+const state = { token: localStorage.getItem("drover.token") || "", samples: [], loads: 0 };
 const $ = (id) => document.getElementById(id);
 $("token").value = state.token;
 
@@ -235,14 +230,9 @@ async function refresh() {
     renderWorkers(workers); renderScheduled(scheduled); renderPeriodic(periodic);
     setStatus("ok", "Redis ok · updated " + new Date().toLocaleTimeString());
     document.body.dataset.loaded = "true";
+    document.body.dataset.loads = String(++state.loads);
     // For the browser test: wider than the window means the page itself scrolls sideways.
     document.body.dataset.pageWidth = String(document.documentElement.scrollWidth);
-    if (state.pendingRequeue) {
-      const id = state.pendingRequeue;
-      state.pendingRequeue = null;
-      const button = document.querySelector('button.requeue[data-id="' + CSS.escape(id) + '"]');
-      if (button) button.click(); else document.body.dataset.requeueResult = "no requeue button for " + id;
-    }
   } catch (error) {
     if (error.status === 401 || error.status === 403) setStatus("warn", "Paste the API token: " + error.message);
     else if (error.status === 503) setStatus("bad", error.message);
@@ -269,11 +259,16 @@ async function requeue(button) {
   }
 }
 
+// Only the user's own click changes state: isTrusted is false for events a script dispatches.
 $("failures-body").addEventListener("click", (event) => {
   const button = event.target.closest("button.requeue");
-  if (button) requeue(button);
+  if (button && event.isTrusted) requeue(button);
 });
-$("auth").addEventListener("submit", (event) => { event.preventDefault(); saveToken($("token").value); toast("Token saved in this browser."); refresh(); });
+$("auth").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!event.isTrusted) return;
+  saveToken($("token").value); toast("Token saved in this browser."); refresh();
+});
 async function loop() {
   if (!document.hidden) await refresh();
   setTimeout(loop, POLL_MS);

@@ -9,7 +9,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "Drover HTTP API",
     "version": "1.0.0",
-    "description": "Monitoring and control of Drover job queues. State-changing requests need `Authorization: Bearer <token>` (the token file named by `http.token_file`); reads need it too unless `http.open_reads` is true. `/`, `/healthz` and this document are public. Every error is a JSON `Error`. Redis unreachable is a 503 on every endpoint. Times are UTC, RFC 3339 with milliseconds."
+    "description": "Monitoring and control of Drover job queues. State-changing requests need `Authorization: Bearer <token>` (the token file named by `http.token_file`); reads need it too unless `http.open_reads` is true. `/`, `/healthz` and this document are public. Every error is a JSON `Error`. Redis unreachable, or refusing Drover (a wrong password), is a 503 on every endpoint. A query parameter an operation does not list is a 400; a method a path does not take is a 405 with `Allow`; a `Host` the server is not configured to answer to (`http.allowed_hosts`) is a 421. Times are UTC, RFC 3339 with milliseconds."
   },
   "servers": [{"url": "http://127.0.0.1:9181"}],
   "security": [{"bearer": []}],
@@ -47,6 +47,7 @@ enum OpenAPIDocument {
         "summary": "Every queue with its counts per state, the age of its oldest queued job and its counters",
         "responses": {
           "200": {"description": "queues", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueList"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "503": {"$ref": "#/components/responses/Unavailable"}
@@ -57,7 +58,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "A page of a queue's jobs in one state",
         "parameters": [
-          {"name": "queue", "in": "path", "required": true, "schema": {"type": "string"}},
+          {"name": "queue", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/QueueName"}},
           {"$ref": "#/components/parameters/state"},
           {"$ref": "#/components/parameters/offset"},
           {"$ref": "#/components/parameters/limit"},
@@ -77,7 +78,7 @@ enum OpenAPIDocument {
         "summary": "A page of jobs in one state, of one queue or of every queue merged (queued needs a queue)",
         "parameters": [
           {"$ref": "#/components/parameters/state"},
-          {"name": "queue", "in": "query", "schema": {"type": "string"}},
+          {"$ref": "#/components/parameters/queue"},
           {"$ref": "#/components/parameters/offset"},
           {"$ref": "#/components/parameters/limit"},
           {"$ref": "#/components/parameters/order"}
@@ -121,6 +122,7 @@ enum OpenAPIDocument {
         "summary": "Delete a job that is not running",
         "responses": {
           "200": {"description": "deleted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Deleted"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
@@ -135,6 +137,7 @@ enum OpenAPIDocument {
         "summary": "Cancel a job: a scheduled or queued one at once, a started one is asked to stop",
         "responses": {
           "200": {"description": "canceled or requested", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CanceledJob"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
@@ -149,6 +152,7 @@ enum OpenAPIDocument {
         "summary": "Put a failed or canceled job back in its queue with fresh attempts",
         "responses": {
           "200": {"description": "requeued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
@@ -161,7 +165,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "The failed registry, newest first (all queues unless one is given)",
         "parameters": [
-          {"name": "queue", "in": "query", "schema": {"type": "string"}},
+          {"$ref": "#/components/parameters/queue"},
           {"$ref": "#/components/parameters/offset"},
           {"$ref": "#/components/parameters/limit"},
           {"$ref": "#/components/parameters/order"}
@@ -193,7 +197,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Scheduled jobs (delayed, or waiting for a retry), soonest first",
         "parameters": [
-          {"name": "queue", "in": "query", "schema": {"type": "string"}},
+          {"$ref": "#/components/parameters/queue"},
           {"$ref": "#/components/parameters/offset"},
           {"$ref": "#/components/parameters/limit"},
           {"$ref": "#/components/parameters/order"}
@@ -212,6 +216,7 @@ enum OpenAPIDocument {
         "summary": "Supervisors, their pools and children (host, pid, pool, current job, jobs done, started at, RSS) and their counters",
         "responses": {
           "200": {"description": "workers", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workers"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "503": {"$ref": "#/components/responses/Unavailable"}
@@ -223,6 +228,7 @@ enum OpenAPIDocument {
         "summary": "Periodic entries of the config with their next fire times and the last tick fired",
         "responses": {
           "200": {"description": "entries", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Periodic"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "503": {"$ref": "#/components/responses/Unavailable"}
@@ -233,9 +239,10 @@ enum OpenAPIDocument {
   "components": {
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     "parameters": {
-      "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+      "id": {"name": "id", "in": "path", "required": true, "description": "percent-decoded: 1 to 200 bytes, no space or control character", "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u0020\\u007f]+$"}},
+      "queue": {"name": "queue", "in": "query", "schema": {"$ref": "#/components/schemas/QueueName"}},
       "state": {"name": "state", "in": "query", "required": true, "schema": {"$ref": "#/components/schemas/JobState"}},
-      "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+      "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000000, "default": 0}},
       "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
       "order": {"name": "order", "in": "query", "description": "newest: highest score first (latest ended, latest lease, latest due; for queued, the reverse of run order); oldest: the opposite", "schema": {"type": "string", "enum": ["newest", "oldest"]}}
     },
@@ -262,6 +269,7 @@ enum OpenAPIDocument {
         }
       },
       "Time": {"type": ["string", "null"], "format": "date-time"},
+      "QueueName": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[A-Za-z0-9_.:-]+$"},
       "JobState": {"type": "string", "enum": ["scheduled", "queued", "started", "finished", "failed", "canceled"]},
       "Job": {
         "type": "object",
@@ -315,17 +323,17 @@ enum OpenAPIDocument {
       "EnqueueRequest": {
         "type": "object", "required": ["name"], "additionalProperties": false,
         "properties": {
-          "name": {"type": "string"}, "queue": {"type": "string", "default": "default"}, "args": {"description": "any JSON (default {})"},
+          "name": {"type": "string", "minLength": 1}, "queue": {"allOf": [{"$ref": "#/components/schemas/QueueName"}], "default": "default"}, "args": {"description": "any JSON (default {})"},
           "in": {"type": ["string", "number"], "description": "delay: seconds, or 30s, 5m, 1h30m"},
           "at": {"type": "string", "format": "date-time"},
           "priority": {"type": "integer", "minimum": -1000, "maximum": 1000},
-          "unique_key": {"type": "string"}, "max_attempts": {"type": "integer", "minimum": 1},
+          "unique_key": {"type": ["string", "null"], "minLength": 1, "maxLength": 500, "description": "1 to 500 bytes"}, "max_attempts": {"type": "integer", "minimum": 1, "maximum": 999999999999999},
           "soft_time_limit": {"type": ["string", "number"]}, "time_limit": {"type": ["string", "number"]},
           "result_ttl": {"type": ["string", "number"]}
         }
       },
       "Deleted": {"type": "object", "required": ["id", "deleted"], "properties": {"id": {"type": "string"}, "deleted": {"type": "boolean"}}},
-      "BulkRequeueRequest": {"type": "object", "additionalProperties": false, "properties": {"ids": {"type": "array", "items": {"type": "string"}}, "queue": {"type": "string"}}},
+      "BulkRequeueRequest": {"type": "object", "additionalProperties": false, "properties": {"ids": {"type": "array", "items": {"type": "string"}}, "queue": {"$ref": "#/components/schemas/QueueName"}}},
       "BulkRequeue": {
         "type": "object", "required": ["requeued", "refused"],
         "properties": {

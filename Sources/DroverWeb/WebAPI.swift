@@ -21,30 +21,51 @@ public final class WebAPI: Sendable {
     /// Stops the pool's threads.
     public func shutdown() { pool.shutdown() }
 
-    /// The router with every route.
+    /// The query parameters of a page of jobs; a route adds `state` or `queue` when its path
+    /// does not fix them.
+    static let pageQuery: Set<String> = ["offset", "limit", "order"]
+
+    /// Every endpoint, once: the router and `RouteCheckMiddleware` are built from this list.
+    var routes: [WebRoute] {
+        [
+            WebRoute(.get, "/", query: nil) { _, _ in DashboardPage.response },
+            WebRoute(.get, "/healthz", query: nil) { _, _ in try await self.health() },
+            WebRoute(.get, "/metrics", query: nil) { _, _ in try await self.metricsText() },
+            WebRoute(.get, "/api/v1/openapi.json", query: nil) { _, _ in Response.json(OpenAPIDocument.json) },
+            WebRoute(.get, "/api/v1/queues") { _, _ in try await self.queues() },
+            WebRoute(.get, "/api/v1/queues/:queue/jobs", query: Self.pageQuery.union(["state"])) { request, context in
+                try await self.jobs(request, queue: try Self.queueParameter(context), defaultOrder: "newest")
+            },
+            WebRoute(.get, "/api/v1/jobs", query: Self.pageQuery.union(["state", "queue"])) { request, _ in
+                try await self.jobs(request, queue: nil, defaultOrder: "newest")
+            },
+            WebRoute(.post, "/api/v1/jobs") { request, context in try await self.enqueue(request, context: context) },
+            WebRoute(.get, "/api/v1/jobs/:id") { _, context in try await self.job(try Self.idParameter(context)) },
+            WebRoute(.delete, "/api/v1/jobs/:id") { _, context in try await self.delete(try Self.idParameter(context)) },
+            WebRoute(.post, "/api/v1/jobs/:id/cancel") { _, context in try await self.cancel(try Self.idParameter(context)) },
+            WebRoute(.post, "/api/v1/jobs/:id/requeue") { _, context in try await self.requeue(try Self.idParameter(context)) },
+            WebRoute(.get, "/api/v1/failed", query: Self.pageQuery.union(["queue"])) { request, _ in
+                try await self.jobs(request, queue: nil, state: .failed, defaultOrder: "newest")
+            },
+            WebRoute(.post, "/api/v1/failed/requeue") { request, context in try await self.requeueFailed(request, context: context) },
+            WebRoute(.get, "/api/v1/scheduled", query: Self.pageQuery.union(["queue"])) { request, _ in
+                try await self.jobs(request, queue: nil, state: .scheduled, defaultOrder: "oldest")
+            },
+            WebRoute(.get, "/api/v1/workers") { _, _ in try await self.workers() },
+            WebRoute(.get, "/api/v1/periodic") { _, _ in try await self.periodic() },
+        ]
+    }
+
+    /// The router with every route. HEAD is answered for every GET (RFC 9110 §9.3.2).
     public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let routes = routes
+        router.add(middleware: HostCheckMiddleware(listenHost: settings.host, allowed: settings.allowedHosts))
+        router.add(middleware: RouteCheckMiddleware(routes: routes))
         router.add(middleware: GuardMiddleware(token: settings.token.map(BearerToken.init), openReads: settings.openReads))
-        router.get("/") { _, _ in DashboardPage.response }
-        router.get("/healthz") { _, _ in try await self.health() }
-        router.get("/metrics") { _, _ in try await self.metricsText() }
-        let api = router.group("/api/v1")
-        api.get("openapi.json") { _, _ in Response.json(OpenAPIDocument.json) }
-        api.get("queues") { _, _ in try await self.queues() }
-        api.get("queues/:queue/jobs") { request, context in
-            try await self.jobs(request, queue: try Self.queueParameter(context), defaultOrder: "newest")
+        for route in routes {
+            router.on(RouterPath(route.path), method: route.method, use: route.handler)
         }
-        api.get("jobs") { request, _ in try await self.jobs(request, queue: nil, defaultOrder: "newest") }
-        api.post("jobs") { request, context in try await self.enqueue(request, context: context) }
-        api.get("jobs/:id") { _, context in try await self.job(try Self.idParameter(context)) }
-        api.delete("jobs/:id") { _, context in try await self.delete(try Self.idParameter(context)) }
-        api.post("jobs/:id/cancel") { _, context in try await self.cancel(try Self.idParameter(context)) }
-        api.post("jobs/:id/requeue") { _, context in try await self.requeue(try Self.idParameter(context)) }
-        api.get("failed") { request, _ in try await self.jobs(request, queue: nil, state: .failed, defaultOrder: "newest") }
-        api.post("failed/requeue") { request, context in try await self.requeueFailed(request, context: context) }
-        api.get("scheduled") { request, _ in try await self.jobs(request, queue: nil, state: .scheduled, defaultOrder: "oldest") }
-        api.get("workers") { _, _ in try await self.workers() }
-        api.get("periodic") { _, _ in try await self.periodic() }
         return router
     }
 

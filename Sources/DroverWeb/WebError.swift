@@ -1,6 +1,7 @@
 import DroverCore
 import DroverQueue
 import Hummingbird
+import NIOHTTP1
 
 /// The one error type of DroverWeb: what a request could not do, as an HTTP status and a JSON
 /// body `{"error": {"code", "message"}}` that a script can branch on and a person can read.
@@ -25,11 +26,19 @@ public struct WebError: Error, Sendable, CustomStringConvertible {
     /// 404.
     public static func notFound(_ message: String) -> WebError { WebError(.notFound, "not_found", message) }
 
-    /// Maps a store error: Redis down is 503 (never a fake success), a bad request 400, an
-    /// unknown job 404, a state that refuses the change 409.
+    /// Maps a store error: Redis down or refusing to serve is 503 (never a fake success), a bad
+    /// request 400, an unknown job 404, a state that refuses the change 409.
+    ///
+    /// Why an error reply is 503 too: whether Redis cannot be reached or refuses Drover (a wrong
+    /// password: WRONGPASS, NOAUTH; an ACL denial; OOM, MISCONF), the request could not be served
+    /// and the client can only try again once an operator fixed Redis; a 500 would claim a bug in
+    /// the request's handling, and `/healthz` must say 503 to a load balancer (README).
     public init(_ error: QueueError) {
         switch error.code {
         case .unavailable: self.init(.serviceUnavailable, "redis_unavailable", "Redis is unreachable: \(error.message)")
+        case .redis where error.underlying?.code == .authentication:
+            self.init(.serviceUnavailable, "redis_unavailable", "Redis refused Drover's login (check the password): \(error.message)")
+        case .redis: self.init(.serviceUnavailable, "redis_unavailable", "Redis cannot serve the request: \(error.message)")
         case .invalidRequest: self.init(.badRequest, "bad_request", error.message)
         case .notFound: self.init(.notFound, "not_found", error.message)
         case .refused: self.init(.conflict, "conflict", error.message)
@@ -41,6 +50,9 @@ public struct WebError: Error, Sendable, CustomStringConvertible {
     static func from(_ error: any Error) -> WebError {
         if let error = error as? WebError { return error }
         if let error = error as? QueueError { return WebError(error) }
+        // NIO's HTTP/1 decoder fails the body stream of a request it cannot parse (a malformed
+        // chunk size, a body cut short of its Content-Length by the client's end of stream).
+        if let error = error as? HTTPParserError { return WebError.badRequest("malformed HTTP request: \(error)") }
         if let error = error as? any HTTPResponseError {
             switch error.status {
             case .notFound: return WebError(.notFound, "not_found", "no such endpoint")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -32,9 +33,21 @@ public final class WebServer: Sendable {
     public func run(logger: Logger = Logger(label: "drover.web"),
                     onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let settings = settings
+        // Slow or idle clients cannot hold the server (issue 15, item 8): a connection without a
+        // complete request head for `headerTimeout` is closed (Hummingbird's idle timeout: NIO's
+        // decoder reports nothing until a head is complete, so this covers headers that trickle
+        // in and a kept-alive connection left idle alike), a body gets `bodyTimeout` from its
+        // head to its end, and at most `maxConnections` are served at once (Hummingbird stops
+        // accepting at the cap; the systemd units raise LimitNOFILE= above it).
+        let bodyTimeout = TimeAmount(settings.bodyTimeout)
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
+                                               idleTimeout: TimeAmount(settings.headerTimeout))
+        var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "drover")
+        configuration.availableConnectionsDelegate = MaximumAvailableConnections(max(1, settings.maxConnections), logger: logger)
         let app = Application(
             router: api.router(),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "drover"),
+            server: .http1(configuration: http1),
+            configuration: configuration,
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
             logger: logger
         )

@@ -25,6 +25,14 @@ public struct WebSettings: Sendable {
     public var periodic: [PeriodicEntry] = []
     /// Threads (and Redis connections) that serve handlers' Redis calls.
     public var redisThreads: Int = 4
+    /// `Host` names answered besides loopback's and `host`'s (`HTTPConfig.allowedHosts`).
+    public var allowedHosts: [String] = []
+    /// How long a connection may wait for a complete request head (`HTTPConfig.headerTimeout`).
+    public var headerTimeout: Duration = HTTPConfig().headerTimeout.duration
+    /// How long a request's body may take (`HTTPConfig.bodyTimeout`).
+    public var bodyTimeout: Duration = HTTPConfig().bodyTimeout.duration
+    /// The most connections served at once (`HTTPConfig.maxConnections`).
+    public var maxConnections: Int = HTTPConfig().maxConnections
 
     /// Creates settings for a Redis URL.
     public init(redis: RedisURL) {
@@ -51,6 +59,10 @@ public struct WebSettings: Sendable {
         host = http.host
         port = http.port
         openReads = http.openReads
+        allowedHosts = http.allowedHosts
+        headerTimeout = http.headerTimeout.duration
+        bodyTimeout = http.bodyTimeout.duration
+        maxConnections = http.maxConnections
         if let file = http.tokenFile { token = try Self.readToken(file) }
     }
 

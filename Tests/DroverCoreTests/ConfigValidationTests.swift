@@ -122,6 +122,25 @@ func expectProblem(
         expectProblem(found, path: "http.open_reads", line: 5, "true or false")
     }
 
+    @Test func httpTakesAllowedHostsTimeoutsAndAConnectionCap() throws {
+        let config = try DroverConfig.parse(yaml: """
+        http: { listen: "0.0.0.0:9181", allowed_hosts: [drover.example.com, "[fd00::1]:9181"], header_timeout: 5s,
+                body_timeout: 1m, max_connections: 200 }
+        """, file: "test.yml", cores: 2)
+        let http = try #require(config.http)
+        #expect(http.allowedHosts == ["drover.example.com", "[fd00::1]:9181"])
+        #expect(http.headerTimeout == .seconds(5) && http.bodyTimeout == .seconds(60) && http.maxConnections == 200)
+        let defaults = HTTPConfig()
+        #expect(defaults.allowedHosts.isEmpty && defaults.headerTimeout == .seconds(10) && defaults.bodyTimeout == .seconds(30))
+        let found = problems("""
+        http: { allowed_hosts: ["a b", "x:99999"], header_timeout: 0s, max_connections: 0 }
+        """)
+        expectProblem(found, path: "http.allowed_hosts[0]", line: 1, "host name")
+        expectProblem(found, path: "http.allowed_hosts[1]", line: 1, "host name")
+        expectProblem(found, path: "http.header_timeout", line: 1, "longer than zero")
+        expectProblem(found, path: "http.max_connections", line: 1, "positive whole number")
+    }
+
     @Test func concurrencyMustBeWithinOneToTenTwentyFour() {
         expectProblem(problems("pools: [{ name: a, queues: [x], concurrency: 1025 }]"), path: "pools[0].concurrency", line: 1, "1 to 1024")
         expectProblem(problems("pools: [{ name: a, queues: [x], concurrency: four }]"), path: "pools[0].concurrency", line: 1, "not four")

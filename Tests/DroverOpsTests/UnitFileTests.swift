@@ -1,3 +1,4 @@
+import DroverCore
 import DroverTestSupport
 import Foundation
 import Testing
@@ -91,6 +92,15 @@ import Testing
             .first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("graceful_timeout:") }
             .flatMap { Self.seconds(String($0.split(separator: ":")[1]).trimmingCharacters(in: .whitespaces)) })
         #expect(stop >= graceful + 10, "TimeoutStopSec \(stop) s, graceful_timeout \(graceful) s")
+    }
+
+    /// A unit that may serve HTTP raises its file limit above the connection cap, with room for
+    /// Redis connections, logs and pipes (issue 15, item 8).
+    @Test(arguments: ["drover.service", "drover@.service", "drover-web.service"])
+    func theFileLimitLeavesRoomAboveTheHTTPConnectionCap(unit: String) throws {
+        let settings = try Self.settings(Repository.read("systemd/" + unit))
+        let limit = try #require(settings["LimitNOFILE"]?.last.flatMap { Int($0) }, "\(unit) sets no LimitNOFILE=")
+        #expect(limit >= HTTPConfig().maxConnections + 1024, "\(unit): LimitNOFILE=\(limit)")
     }
 
     @Test(arguments: ["drover.service", "drover@.service", "drover-scheduler.service", "drover-web.service"])

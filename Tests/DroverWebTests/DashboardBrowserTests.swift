@@ -13,12 +13,13 @@ let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
 /// `drover worker` supervisor running a job, failed and scheduled jobs made by the real binary,
 /// and `drover web` serving them.
 ///
-/// Chromium runs the page's own JavaScript with a virtual-time budget, so its 2 s polling runs
-/// several times in about a second of wall time, and `--dump-dom` prints the DOM it left. The
-/// URL fragment hands the page the token and the id of a failed job: the page clicks that
-/// job's requeue button (a real click through its event handler, a real POST with the token)
-/// and records the outcome on `<body>`. Not tested here: pixels (the screenshots are saved as
-/// artifacts for a person to look at) and real-time updates beyond the virtual-time budget.
+/// The user's part runs through Chromium's DevTools protocol (`ChromiumDevTools`): the test
+/// types the token and clicks Save, then clicks a failed job's Requeue button, as trusted input
+/// events, and reads the DOM the page left. A second tab then opens the page as a link from
+/// another site could, with `#token=…&requeue=ID`: nothing may change (issue 15, item 6). The
+/// phone layout and the screenshots use `--dump-dom` and `--screenshot` with a virtual-time
+/// budget. Not tested here: pixels (the screenshots are saved as artifacts for a person to look
+/// at).
 @Suite(.serialized, .enabled(if: chromiumPath != nil, "needs chromium (Scripts/setup --test installs it)"))
 struct DashboardBrowserTests {
 
@@ -113,9 +114,37 @@ struct DashboardBrowserTests {
         let profile = redis.directory.appendingPathComponent("chromium")
         let page = "http://127.0.0.1:\(port)/"
 
-        // 1280 px: load, click requeue on failedA, let a few polls run.
-        let dom = try Self.chromium(["--window-size=1280,1000", "--virtual-time-budget=10000", "--dump-dom",
-                                     page + "#token=dash-token-42&requeue=\(failedA)"], profile: profile)
+        // 1280 px: load, paste the token and save it, click Requeue on failedA, as a user does.
+        let chromium = try #require(chromiumPath)
+        let failedAID = failedA, failedBID = failedB
+        let (dom, attack) = try await ChromiumDevTools.session(chromium: chromium, profile: profile) { browser in
+            let tab = try browser.open(page)
+            try browser.waitFor(#"document.getElementById("status-text").textContent.includes("token")"#, in: tab)
+            try browser.typeText("dash-token-42", into: "#token", in: tab)
+            try browser.click("#auth button", in: tab)
+            try browser.waitFor(#"document.body.dataset.loaded === "true""#, in: tab)
+            try browser.click("button.requeue[data-id=\"\(failedAID)\"]", in: tab)
+            try browser.waitFor("document.body.dataset.requeueResult !== undefined", in: tab)
+            // The list is read again after the requeue; wait for a later load too.
+            let loads = try browser.evaluate("Number(document.body.dataset.loads)", in: tab) as? Int ?? 0
+            try browser.waitFor("Number(document.body.dataset.loads) > \(loads)", in: tab)
+            let dom = try browser.evaluate("document.documentElement.outerHTML", in: tab) as? String ?? ""
+
+            // Another site links here with a token and a job to requeue in the fragment: the
+            // page loads with the saved token, and neither requeues nor replaces the token.
+            let linked = try browser.open(page + "#token=evil-token&requeue=\(failedBID)")
+            // Two loads, or the page gave up on a token the fragment put in place of the saved one.
+            try browser.waitFor(#"Number(document.body.dataset.loads) >= 2 || document.getElementById("status-text").textContent.includes("token")"#,
+                                in: linked)
+            let attack = [
+                try browser.evaluate(#"localStorage.getItem("drover.token")"#, in: linked) as? String ?? "none",
+                try browser.evaluate("document.body.dataset.requeueResult || \"\"", in: linked) as? String ?? "none",
+            ]
+            return (dom, attack)
+        }
+        #expect(attack[0] == "dash-token-42", "the fragment did not replace the saved token: \(attack[0])")
+        #expect(attack[1] == "", "the fragment did not requeue anything: \(attack[1])")
+        #expect(try store.job(JobID(failedB))?.state == .failed, "the linked page did not requeue failedB")
         #expect(Self.bodyAttribute(dom, "data-loaded") == "true", "the page loaded its data: \(dom.prefix(2000))")
         #expect(Self.bodyAttribute(dom, "data-requeued") == failedA, "\(dom.prefix(600))")
         #expect(Self.bodyAttribute(dom, "data-requeue-result") == "ok queued")

@@ -43,16 +43,23 @@ struct HTTPTestClient: Sendable {
         if let bearer { head += "Authorization: Bearer \(bearer)\r\n" }
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
-        let request = Array((head + "\r\n" + (body ?? "")).utf8)
+        return try await sendRaw(head + "\r\n" + (body ?? ""))
+    }
+
+    /// Sends `text` exactly as given (a malformed request) and reads the reply; `halfClose`
+    /// then ends the client's side of the stream (`shutdown(SHUT_WR)`), as a client that sent
+    /// all it meant to send does.
+    func sendRaw(_ text: String, halfClose: Bool = false) async throws -> HTTPReply {
+        let request = Array(text.utf8)
         let port = self.port
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try Self.exchange(request, port: port) })
+                continuation.resume(with: Result { try Self.exchange(request, port: port, halfClose: halfClose) })
             }
         }
     }
 
-    private static func exchange(_ request: [UInt8], port: Int) throws -> HTTPReply {
+    private static func exchange(_ request: [UInt8], port: Int, halfClose: Bool) throws -> HTTPReply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFixtureError("socket failed") }
         defer { close(fd) }
@@ -72,6 +79,7 @@ struct HTTPTestClient: Sendable {
             if n <= 0 { break }  // the server may answer (413) and close before reading it all
             sent += n
         }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -345,4 +345,52 @@ struct WebAPITests {
             #expect(unknown.status == 404 && unknown.errorCode == "not_found", "\(unknown)")
         }
     }
+
+    /// A query parameter the endpoint does not take is refused, naming it, rather than ignored
+    /// (`name=`: there is no search by name).
+    @Test func anUnknownQueryParameterIs400NamingIt() async throws {
+        try await WebHarness.with { web in
+            let id = try web.failed()
+            let cases: [(String, String)] = [
+                ("/api/v1/jobs?state=failed&bogus=1", "bogus"), ("/api/v1/jobs?state=failed&name=report", "name"),
+                ("/api/v1/failed?state=queued", "state"), ("/api/v1/queues/default/jobs?state=failed&queue=other", "queue"),
+                ("/api/v1/scheduled?bogus=1", "bogus"), ("/api/v1/queues?limit=5", "limit"), ("/api/v1/jobs/\(id)?verbose=1", "verbose"),
+                ("/api/v1/workers?bogus", "bogus"), ("/api/v1/periodic?x=1", "x"),
+            ]
+            for (path, name) in cases {
+                let reply = try await web.api.get(path)
+                #expect(reply.status == 400 && reply.errorCode == "bad_request", "\(path): \(reply)")
+                let message = (reply.object["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(message.contains("unknown query parameter \"\(name)\""), "\(path): \(message)")
+            }
+            let enqueue = try await web.api.post("/api/v1/jobs?queue=mail", #"{"name": "x"}"#)
+            #expect(enqueue.status == 400, "\(enqueue)")
+            #expect(try web.store.job(id)?.state == .failed)
+            #expect(try await web.api.get("/api/v1/jobs?state=failed&queue=default&offset=0&limit=5&order=oldest").status == 200)
+        }
+    }
+
+    /// A method a known path does not take is 405 with the methods it takes in `Allow`, whoever
+    /// asks; an unknown path stays 404; HEAD goes with GET.
+    @Test func aMethodAKnownPathDoesNotTakeIs405WithAllow() async throws {
+        try await WebHarness.with { web in
+            let id = try web.failed()
+            let cases: [(String, String, [String])] = [
+                ("TRACE", "/api/v1/jobs", ["GET", "POST", "HEAD"]), ("PUT", "/api/v1/jobs/\(id)", ["GET", "DELETE", "HEAD"]),
+                ("GET", "/api/v1/jobs/\(id)/requeue", ["POST"]), ("TRACE", "/", ["GET", "HEAD"]),
+                ("DELETE", "/healthz", ["GET", "HEAD"]),
+            ]
+            for (method, path, allowed) in cases {
+                for client in [web.api.raw, web.client(token: .some(nil)).raw] {
+                    let reply = try await client.send(method, path)
+                    #expect(reply.status == 405 && reply.errorCode == "method_not_allowed", "\(method) \(path): \(reply)")
+                    let allow = Set((reply.headers["allow"] ?? "").components(separatedBy: ", "))
+                    #expect(allow == Set(allowed), "\(method) \(path): Allow: \(reply.headers["allow"] ?? "none")")
+                }
+            }
+            #expect(try await web.api.raw.send("TRACE", "/api/v1/nothing").status == 404)
+            #expect(try await web.api.raw.send("HEAD", "/healthz").status == 200)
+            #expect(try web.store.job(id)?.state == .failed)
+        }
+    }
 }

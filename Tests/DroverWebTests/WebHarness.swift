@@ -30,9 +30,13 @@ final class WebHarness {
     }
 
     /// Runs `body` against a fresh server and redis-server, then stops both.
+    /// `redisArguments` go to redis-server (`--requirepass`); `configure` changes the settings
+    /// last (a wrong password, short timeouts, allowed hosts).
     static func with(token: String? = WebHarness.token, openReads: Bool = false, periodic: [PeriodicEntry] = [],
-                     bodyLimit: Int? = nil, _ body: (WebHarness) async throws -> Void) async throws {
-        let harness = try await start(token: token, openReads: openReads, periodic: periodic, bodyLimit: bodyLimit)
+                     bodyLimit: Int? = nil, redisArguments: [String] = [], configure: (inout WebSettings) -> Void = { _ in },
+                     _ body: (WebHarness) async throws -> Void) async throws {
+        let harness = try await start(token: token, openReads: openReads, periodic: periodic, bodyLimit: bodyLimit,
+                                      redisArguments: redisArguments, configure: configure)
         do {
             try await body(harness)
         } catch {
@@ -42,8 +46,9 @@ final class WebHarness {
         await harness.stop()
     }
 
-    static func start(token: String?, openReads: Bool, periodic: [PeriodicEntry], bodyLimit: Int?) async throws -> WebHarness {
-        let redis = try RedisServer()
+    static func start(token: String?, openReads: Bool, periodic: [PeriodicEntry], bodyLimit: Int?,
+                      redisArguments: [String] = [], configure: (inout WebSettings) -> Void = { _ in }) async throws -> WebHarness {
+        let redis = try RedisServer(arguments: redisArguments)
         var settings = WebSettings(redis: redis.url)
         settings.host = "127.0.0.1"
         settings.port = 0
@@ -51,6 +56,7 @@ final class WebHarness {
         settings.openReads = openReads
         settings.periodic = periodic
         if let bodyLimit { settings.bodyLimit = bodyLimit }
+        configure(&settings)
         let server = WebServer(settings: settings)
         let listening = ListeningPort()
         let task = Task.detached {
