@@ -21,11 +21,12 @@ struct ExecRun {
     static let stdoutLimit = 16 * 1024 * 1024
 
     /// The worker's environment without Drover's own settings and secrets (`REDIS_*`,
-    /// `DROVER_*`, systemd's notify and watchdog variables): the program gets what the admin
-    /// set for the service, not the keys to its Redis.
+    /// redis-cli's `REDISCLI_*`, `DROVER_*`, systemd's notify and watchdog variables): the
+    /// program gets what the admin set for the service, not the keys to its Redis.
     static var programEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("REDIS_") && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET" && !key.hasPrefix("WATCHDOG_")
+            !key.hasPrefix("REDIS_") && !key.hasPrefix("REDISCLI_") && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET"
+                && !key.hasPrefix("WATCHDOG_")
         }
     }
 

@@ -21,6 +21,10 @@ int drover_wifcontinued(int status);
 int drover_set_pdeathsig(int signo);
 /// PR_SET_CHILD_SUBREAPER: 0 on success, -1 with errno.
 int drover_set_child_subreaper(int enabled);
+/// PR_SET_DUMPABLE: 0 on success, -1 with errno.
+int drover_set_dumpable(int enabled);
+/// PR_GET_DUMPABLE: 1 or 0 (2 after a setuid exec), -1 with errno.
+int drover_get_dumpable(void);
 
 // MARK: - pipe2(2) (a GNU extension Swift's Glibc module does not declare)
 /// pipe2(fds, O_CLOEXEC): 0 on success, -1 with errno.
