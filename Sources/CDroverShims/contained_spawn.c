@@ -121,14 +121,16 @@ static void kill_descendants(void) {
     sigemptyset(&child_signal);
     sigaddset(&child_signal, SIGCHLD);
     for (;;) {
-        pid_t found[256];
-        int count = drover_live_children(self, found, 256);
-        for (int i = 0; i < count && i < 256; i++) kill(found[i], SIGKILL);
+        // No child at all (the common end of a run) means no descendant: every one whose
+        // parent died is this subreaper's child. Then /proc is not read.
         int status;
         pid_t reaped;
         int any = 0;
         while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) any = 1;
         if (reaped < 0 && errno == ECHILD) return;
+        pid_t found[256];
+        int count = drover_live_children(self, found, 256);
+        for (int i = 0; i < count && i < 256; i++) kill(found[i], SIGKILL);
         if (!any) {
             // A killed child takes a moment to die; its SIGCHLD (blocked) ends the wait.
             struct timespec wait = {0, 50 * 1000 * 1000};
