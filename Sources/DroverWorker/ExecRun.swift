@@ -23,8 +23,8 @@ struct ExecRun {
     /// The worker's environment without Drover's own settings and secrets (`REDIS_*`,
     /// redis-cli's `REDISCLI_*`, `DROVER_*`, systemd's notify and watchdog variables): the
     /// program gets what the admin set for the service, not the keys to its Redis.
-    static var programEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { key, _ in
+    static func programEnvironment(from environment: [String: String]) -> [String: String] {
+        environment.filter { key, _ in
             !key.hasPrefix("REDIS_") && !key.hasPrefix("REDISCLI_") && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET"
                 && !key.hasPrefix("WATCHDOG_")
         }
@@ -40,7 +40,8 @@ struct ExecRun {
         let stdin = try Pipe(nonBlockingWrite: true)
         let stdout = try Pipe(nonBlockingRead: true)
         let stderr = try Pipe(nonBlockingRead: true)
-        let spawn = ContainedSpawn(path: argv[0], arguments: argv, environment: Self.programEnvironment,
+        let spawn = ContainedSpawn(path: argv[0], arguments: argv,
+                                   environment: Self.programEnvironment(from: ProcessInfo.processInfo.environment),
                                    standardInput: stdin.readEnd, standardOutput: stdout.writeEnd, standardError: stderr.writeEnd)
         let started = try spawn.run()
         // Signals go to the program's group; the reaper's exit is the run's end (the program's
