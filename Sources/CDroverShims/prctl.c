@@ -10,3 +10,11 @@ int drover_set_pdeathsig(int signo) {
 int drover_set_child_subreaper(int enabled) {
     return prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)(enabled ? 1 : 0), 0UL, 0UL, 0UL);
 }
+
+int drover_set_dumpable(int enabled) {
+    return prctl(PR_SET_DUMPABLE, (unsigned long)(enabled ? 1 : 0), 0UL, 0UL, 0UL);
+}
+
+int drover_get_dumpable(void) {
+    return prctl(PR_GET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);
+}

@@ -20,6 +20,7 @@ public enum DroverApp {
 
     /// Registers `handlers` and runs the command line. Never returns.
     public static func main(handlers: [AnyJobHandler] = []) -> Never {
+        ProcessHardening.apply()
         registered.withLock { registry in
             for handler in handlers { registry.register(handler) }
         }

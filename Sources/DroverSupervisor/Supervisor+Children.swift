@@ -183,6 +183,8 @@ extension Supervisor {
     /// Reaps every child that has exited: no zombie outlives a pass (gunicorn `reap_workers`).
     /// A job in flight goes back to its queue at once (or fails when its attempts are spent).
     func reapChildren() {
+        var reapedAny = false
+        defer { if reapedAny { killAdoptedOrphans() } }
         while true {
             let reaped: (pid: ProcessID, status: WaitStatus)?
             do {
@@ -192,6 +194,7 @@ extension Supervisor {
                 return
             }
             guard let (pid, status) = reaped else { return }
+            reapedAny = true
             guard let child = children.removeValue(forKey: pid) else {
                 logger.debug("reaped unknown process \(pid) (\(status))")
                 continue
@@ -208,14 +211,27 @@ extension Supervisor {
     /// Kills the exec programs a dead child was running. A worker runs an exec job's program in
     /// a process group of its own (so a cancel stops the program and what it started, not the
     /// worker), and tells the master; when the worker dies (a hard limit, a cold stop, a crash)
-    /// the program would live on, beside the job's next attempt. Only the groups the child
-    /// reported are killed: other orphans the master adopts as subreaper are left alone.
+    /// the program would live on, beside the job's next attempt. What left the group is
+    /// ``killAdoptedOrphans()``'s.
     func killPrograms(of child: ChildProcess) {
         for group in child.programs {
             logger.warning("killing process group \(group): the exec program of dead child \(child.pid)")
             try? Posix.killProcessGroup(group, .kill)
         }
         child.programs.removeAll()
+    }
+
+    /// Kills every process the master adopted as subreaper: what an exec program started and
+    /// left behind when its worker and the worker's reaper died at once (a hard limit's KILL to
+    /// the worker's group; see ``ContainedSpawn``). Each of them dies, is reaped here in turn,
+    /// and brings the next orphans with it, so a whole tree goes within a few passes. Called
+    /// after a pass that reaped something: a Drover child's death is the only way a process
+    /// becomes the master's orphan.
+    func killAdoptedOrphans() {
+        for pid in Posix.liveChildren(of: masterPID) where children[pid] == nil && !childrenBeforeStart.contains(pid) {
+            logger.warning("killing process \(pid): left behind by an exec job of a dead child")
+            try? Posix.kill(pid, .kill)
+        }
     }
 
     private func childExited(_ child: ChildProcess, status: WaitStatus) {

@@ -78,6 +78,9 @@ public final class Supervisor {
     /// The master keeps the write end open, so the read end never reports a hang-up.
     var doorbell: Pipe?
     var children: [ProcessID: ChildProcess] = [:]
+    /// Children this process had before it became the master (a shell's `exec drover worker`
+    /// keeps the shell's background jobs): not orphans of a Drover child, so never killed.
+    var childrenBeforeStart: Set<ProcessID> = []
     var phase = Phase.running
     /// TTIN/TTOU (every pool) and `drover control scale` (one pool): children added to, or
     /// taken from, a pool's configured size.
@@ -137,6 +140,7 @@ public final class Supervisor {
         // Orphaned grandchildren (a program a killed child had started) come back to the master
         // to be reaped, instead of to init.
         try? Posix.setChildSubreaper()
+        childrenBeforeStart = Set(Posix.liveChildren(of: masterPID))
         nextWatchdog = notifier.watchdogInterval.map { MonotonicClock.now().advanced(by: $0) }
         services = options.burst ? [] : options.services(config)
         logger.info("master \(masterPID) starting: \(poolSummary)")

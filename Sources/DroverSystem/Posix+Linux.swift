@@ -21,6 +21,18 @@ extension Posix {
     public static func setChildSubreaper(_ enabled: Bool = true) throws(SystemError) {
         _ = try systemCall("prctl(PR_SET_CHILD_SUBREAPER)") { drover_set_child_subreaper(enabled ? 1 : 0) }
     }
+
+    /// Whether this process may dump core and be read by other processes of its user
+    /// (`PR_SET_DUMPABLE`, prctl(2)): a non-dumpable process writes no core file (the Redis
+    /// password is in its memory) and its `/proc/PID/environ`, `mem` and `fd` belong to root.
+    /// Inherited by fork; execve sets it back (the programs a worker runs are dumpable again).
+    /// - Throws: `SystemError` from `prctl(2)`.
+    public static func setDumpable(_ enabled: Bool) throws(SystemError) {
+        _ = try systemCall("prctl(PR_SET_DUMPABLE)") { drover_set_dumpable(enabled ? 1 : 0) }
+    }
+
+    /// This process's `PR_GET_DUMPABLE`: false after ``setDumpable(_:)`` with false.
+    public static var isDumpable: Bool { drover_get_dumpable() != 0 }
 }
 
 extension Posix {

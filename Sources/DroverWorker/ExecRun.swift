@@ -4,7 +4,8 @@ import DroverSystem
 
 /// One run of an admin-configured program for an exec job: argv only (no shell), the job's
 /// arguments on stdin, stdout collected, stderr's tail kept, in a process group of its own so
-/// that stopping it stops everything it started.
+/// that a cancel reaches what it started, and under a reaper of its own (``ContainedSpawn``) so
+/// that nothing it started outlives the run, even a process that left the group.
 struct ExecRun {
     /// How the program ended.
     struct Ending {
@@ -20,11 +21,12 @@ struct ExecRun {
     static let stdoutLimit = 16 * 1024 * 1024
 
     /// The worker's environment without Drover's own settings and secrets (`REDIS_*`,
-    /// `DROVER_*`, systemd's notify and watchdog variables): the program gets what the admin
-    /// set for the service, not the keys to its Redis.
-    static var programEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("REDIS_") && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET" && !key.hasPrefix("WATCHDOG_")
+    /// redis-cli's `REDISCLI_*`, `DROVER_*`, systemd's notify and watchdog variables): the
+    /// program gets what the admin set for the service, not the keys to its Redis.
+    static func programEnvironment(from environment: [String: String]) -> [String: String] {
+        environment.filter { key, _ in
+            !key.hasPrefix("REDIS_") && !key.hasPrefix("REDISCLI_") && !key.hasPrefix("DROVER_") && key != "NOTIFY_SOCKET"
+                && !key.hasPrefix("WATCHDOG_")
         }
     }
 
@@ -38,12 +40,14 @@ struct ExecRun {
         let stdin = try Pipe(nonBlockingWrite: true)
         let stdout = try Pipe(nonBlockingRead: true)
         let stderr = try Pipe(nonBlockingRead: true)
-        var spawn = Spawn(path: argv[0], arguments: argv, environment: Self.programEnvironment)
-        spawn.newProcessGroup = true
-        spawn.standardInput = stdin.readEnd
-        spawn.standardOutput = stdout.writeEnd
-        spawn.standardError = stderr.writeEnd
-        let pid = try spawn.run()
+        let spawn = ContainedSpawn(path: argv[0], arguments: argv,
+                                   environment: Self.programEnvironment(from: ProcessInfo.processInfo.environment),
+                                   standardInput: stdin.readEnd, standardOutput: stdout.writeEnd, standardError: stderr.writeEnd)
+        let started = try spawn.run()
+        // Signals go to the program's group; the reaper's exit is the run's end (the program's
+        // status, once everything it started is gone).
+        let pid = started.program
+        let reaper = started.reaper
         ExecPrograms.started(pid)
         defer { ExecPrograms.ended(pid) }
         try stdin.readEnd.close()
@@ -66,7 +70,7 @@ struct ExecRun {
         // A pidfd wakes the loop the moment the program exits (its output closes a little
         // earlier); without one (kernels before 5.3) the loop looks every few milliseconds once
         // the pipes are closed.
-        let exitWatch = Posix.processExitDescriptor(pid)
+        let exitWatch = Posix.processExitDescriptor(reaper)
         defer { try? exitWatch?.close() }
         var status: WaitStatus?
         while status == nil {
@@ -102,11 +106,12 @@ struct ExecRun {
                     try? Posix.killProcessGroup(pid, .kill)
                 }
             }
-            status = try Posix.tryWait(pid)
+            status = try Posix.tryWait(reaper)
         }
         if stdinOpen { try? stdin.writeEnd.close() }
-        // Whatever the program started and left behind goes with it; then what it wrote before
-        // it exited is read to the end (every writer is gone, so the pipes reach end of file).
+        // The reaper killed whatever the program started and left behind (the group's KILL is
+        // for a kernel without /proc); then what it wrote before it exited is read to the end
+        // (every writer is gone, so the pipes reach end of file).
         try? Posix.killProcessGroup(pid, .kill)
         var rounds = 0
         while (outOpen || errOpen) && rounds < 20 {

@@ -82,6 +82,13 @@ import Testing
         #expect(settings["ExecStart"]?.first?.hasPrefix("/usr/local/bin/drover worker --config /etc/drover/drover.yml") == true)
     }
 
+    /// No core file of a Drover process, which holds the Redis password (issue 15).
+    @Test(arguments: ["drover.service", "drover@.service", "drover-scheduler.service", "drover-web.service"])
+    func noUnitDumpsCore(unit: String) throws {
+        let settings = try Self.settings(Repository.read("systemd/" + unit))
+        #expect(settings["LimitCORE"] == ["0"], "\(unit): LimitCORE=\(settings["LimitCORE"] ?? [])")
+    }
+
     @Test func theStopTimeoutLeavesAMarginOverTheGracefulTimeout() throws {
         // Unicorn's rule: the unit waits longer than the master's own drain, so the master, not
         // systemd's SIGKILL, decides what happens to a job that does not finish.

@@ -11,9 +11,10 @@ struct WorkerHarness {
     let server: RedisServer
     let store: JobStore
 
-    init() throws {
-        server = try RedisServer()
-        store = JobStore(client: server.client())
+    /// - Parameter password: the server's `requirepass`, if any.
+    init(password: String? = nil) throws {
+        server = try RedisServer(arguments: password.map { ["--requirepass", $0] } ?? [])
+        store = JobStore(client: server.client(password: password))
     }
 
     static var binary: String {

@@ -21,6 +21,10 @@ int drover_wifcontinued(int status);
 int drover_set_pdeathsig(int signo);
 /// PR_SET_CHILD_SUBREAPER: 0 on success, -1 with errno.
 int drover_set_child_subreaper(int enabled);
+/// PR_SET_DUMPABLE: 0 on success, -1 with errno.
+int drover_set_dumpable(int enabled);
+/// PR_GET_DUMPABLE: 1 or 0 (2 after a setuid exec), -1 with errno.
+int drover_get_dumpable(void);
 
 // MARK: - pipe2(2) (a GNU extension Swift's Glibc module does not declare)
 /// pipe2(fds, O_CLOEXEC): 0 on success, -1 with errno.
@@ -42,6 +46,21 @@ int drover_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 // MARK: - pidfd_open(2) (no glibc wrapper before 2.36's headers; called through syscall)
 /// A descriptor that becomes readable when process `pid` exits, or -1 with errno.
 int drover_pidfd_open(int pid);
+
+// MARK: - Contained exec programs (contained_spawn.c)
+/// Starts `path` under a reaper process (a child subreaper with PR_SET_PDEATHSIG TERM) that
+/// forks the program into a process group of its own with PR_SET_PDEATHSIG KILL, its stdin,
+/// stdout and stderr from `in`, `out`, `err` (-1: inherited), no other descriptor, default
+/// signal actions and an empty mask. When the program ends, or the caller dies, the reaper
+/// kills every descendant left and exits: with the program's exit status or signal.
+/// Returns the reaper's pid and sets `*program_pid` (also the program's process group id), or
+/// returns -1 with errno (execve's, e.g. ENOENT, when the program could not be started).
+pid_t drover_spawn_contained(const char *path, char *const argv[], char *const envp[],
+                             int in, int out, int err, pid_t *program_pid);
+/// Writes the pids of the live (not zombie) children of `parent` into `out`, at most
+/// `capacity`, from /proc; returns how many there are (possibly more than capacity), or -1
+/// with errno. Async-signal-safe.
+int drover_live_children(pid_t parent, pid_t *out, int capacity);
 
 // MARK: - errno text
 /// Thread-safe description of an errno value, or NULL when glibc knows none.

@@ -137,7 +137,7 @@ struct BenchSchedulerCommand: ParsableCommand {
     }
 
     private func spawn(_ command: [String]) throws -> ProcessID {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessHardening.childEnvironment
         environment["SWIFT_BACKTRACE"] = "enable=no"
         environment.removeValue(forKey: "DROVER_CONFIG")
         // `drover scheduler` takes its prefix from the config or DROVER_PREFIX; `drover work` from --prefix.

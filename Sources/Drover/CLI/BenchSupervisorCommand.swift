@@ -181,7 +181,7 @@ struct BenchSupervisorCommand: ParsableCommand {
     // MARK: - Processes
 
     private func spawnMaster(_ extra: [String]) throws -> ProcessID {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessHardening.childEnvironment
         environment["SWIFT_BACKTRACE"] = "enable=no"
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.removeValue(forKey: "DROVER_CONFIG")

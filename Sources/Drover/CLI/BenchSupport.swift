@@ -29,7 +29,7 @@ enum BenchSupport {
     /// Starts a `drover work` process of this binary (`extra`: its queues and flags), quiet but
     /// for errors, against the benchmark's Redis and prefix.
     static func spawnWorker(_ connection: ConnectionOptions, _ extra: [String]) throws -> ProcessID {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessHardening.childEnvironment
         environment["SWIFT_BACKTRACE"] = "enable=no"
         var args = ["drover", "work", "--prefix", connection.resolvedPrefix, "--log-level", "error"] + extra
         if let url = connection.url { args += ["--url", url] }
