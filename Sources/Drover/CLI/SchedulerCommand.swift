@@ -29,12 +29,16 @@ struct SchedulerCommand: ParsableCommand {
     @Option(help: "Seconds between sweeps (lease recovery, retention).")
     var sweepInterval: Double = 5
 
+    @Option(help: "The workers' lease in seconds: after losing Redis, the scheduler recovers no lease for this long.")
+    var lease: Double = 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func run() throws {
         try reportingFailures {
             guard sweepInterval > 0 else { throw CLIFailure(status: ExitStatus.usage, message: "--sweep-interval must be positive") }
+            if let problem = LeaseOption.problem(lease) { throw CLIFailure(status: ExitStatus.usage, message: problem) }
             let (loaded, redis) = try configuration.load()
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in
@@ -46,6 +50,7 @@ struct SchedulerCommand: ParsableCommand {
             logger[metadataKey: "pid"] = "\(Posix.getpid())"
             var options = SchedulerRole.options(loaded)
             options.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
+            options.lease = .milliseconds(Int64(lease * 1000))
             do {
                 try Scheduler(redis: redis, options: options, logger: logger).run()
             } catch {
