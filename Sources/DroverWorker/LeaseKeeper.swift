@@ -42,6 +42,7 @@ final class LeaseKeeper: @unchecked Sendable {
     private let condition = NSCondition()
     private var running: Running?
     private var stopped = false
+    private var lastFailure: ContinuousClock.Instant?
     private let store: Mutex<JobStore>
     private let leaseMilliseconds: Int64
     private let renewInterval: Duration
@@ -125,6 +126,14 @@ final class LeaseKeeper: @unchecked Sendable {
     static func replaces(_ new: StopReason, _ current: StopReason?) -> Bool {
         guard let current else { return true }
         return new == .cancelRequested && current == .softTimeLimit
+    }
+
+    /// When a renewal last failed to reach Redis: the worker's loop may not have seen that
+    /// outage, and recovery waits a lease after it too.
+    var lastRenewalFailure: ContinuousClock.Instant? {
+        condition.lock()
+        defer { condition.unlock() }
+        return lastFailure
     }
 
     /// Reports progress through the keeper's connection.
@@ -237,6 +246,7 @@ final class LeaseKeeper: @unchecked Sendable {
                     let sent = ContinuousClock.now
                     let status = store.withLock { store in try? store.renew(job, leaseMilliseconds: leaseMilliseconds) }
                     condition.lock()
+                    if status == nil { lastFailure = .now }
                     if running?.job.id == job.id, running?.job.lease == job.lease {
                         if status == .held || status == .cancelRequested, let previous = running?.leaseSetAt {
                             running?.leaseSetAt = max(previous, sent)

@@ -307,7 +307,8 @@ public final class Worker {
     /// finishes through first.
     private func recoverExpiredLeasesIfDue() throws(QueueError) {
         guard ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) else { return }
-        if let lastOutage, ContinuousClock.now - lastOutage < LeaseTiming.holdAfterOutage(lease: options.lease) { return }
+        if let outage = [lastOutage, keeper.lastRenewalFailure].compactMap(\.self).max(),
+           ContinuousClock.now - outage < LeaseTiming.holdAfterOutage(lease: options.lease) { return }
         lastRecovery = .now
         let recovered = try store.recoverExpired()
         if !recovered.isEmpty {
