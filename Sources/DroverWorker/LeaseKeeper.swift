@@ -157,7 +157,7 @@ final class LeaseKeeper: @unchecked Sendable {
     /// killed and the process ends at once, writing nothing (Redis cannot be reached, and the
     /// run is recovery's now); a supervisor replaces the process.
     private func leaseRanOut(_ job: FetchedJob) -> Never {
-        logger.error("job \(job.id) still running when its lease could expire (not renewed since the last renewal sent \(Duration.milliseconds(leaseMilliseconds)) ago, less a margin): ending this process so that it cannot run beside its recovery",
+        logger.error("job \(job.id): its lease was not renewed in time and the run did not stop when cancelled; ending this process before the lease can expire, so that the run cannot overlap its recovery",
                      metadata: ["job_id": "\(job.id)"])
         ExecPrograms.killAll()
         fflush(nil)

@@ -21,7 +21,8 @@ public final class Worker {
         public var queues: [String] = ["default"]
         /// The name recorded on jobs: `host:pid` by default.
         public var name: String
-        /// How long a run is held before another Drover may recover it.
+        /// How long a run is held before another Drover may recover it. A run whose lease could
+        /// not be renewed is stopped before then (see `LeaseTiming`).
         public var lease: Duration = .seconds(30)
         /// How often a long job's lease is renewed (and a cancel request noticed).
         public var renewInterval: Duration = .seconds(1)
