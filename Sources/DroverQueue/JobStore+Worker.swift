@@ -142,12 +142,13 @@ extension JobStore {
     /// delivered late, after its own retry, must not take a job for a connection that is gone.
     /// A retry names the `now` of its lost calls and gets back the job one of them took (see
     /// `fetch`).
-    /// - Returns: whether the outcome was written (false: the lease was taken over, so a newer
-    ///   run owns the job and this outcome is discarded, or a lost call wrote it), and the next
-    ///   job.
+    /// - Returns: whether the outcome was written, the next job, and why nothing was written
+    ///   when nothing was (`FinishDiscard`). A finish arriving after the run's lease expired is
+    ///   written all the same while no other run of the job has started since (see
+    ///   `QueueScripts.finish`).
     public func finish(_ job: FetchedJob, _ outcome: RunOutcome, next: FetchSpec?,
                        now: Int64 = Timestamp.nowMilliseconds(),
-                       lostCalls: [Int64] = []) throws(QueueError) -> (written: Bool, next: FetchedJob?) {
+                       lostCalls: [Int64] = []) throws(QueueError) -> (written: Bool, next: FetchedJob?, discarded: FinishDiscard?) {
         let (kind, payload, retryAt) = outcome.wire
         var args = RedisCommand()
         args.append(job.id.rawValue)
@@ -169,7 +170,8 @@ extension JobStore {
         }
         let reply = try run(QueueScripts.finish, args).array ?? []
         let written = (reply.first?.string ?? "stale") != "stale"
-        return (written, reply.count > 1 ? FetchedJob(reply[1]) : nil)
+        let discarded: FinishDiscard? = written ? nil : (reply.count > 2 && reply[2].string == "written" ? .alreadyWritten : .takenOver)
+        return (written, reply.count > 1 ? FetchedJob(reply[1]) : nil, discarded)
     }
 
     /// Gives back a job fetched but never started (a stop came first): to the front of its
@@ -239,14 +241,19 @@ extension JobStore {
         return JobState(rawValue: try run(QueueScripts.recover, args).string ?? "")
     }
 
-    /// Recovers runs whose lease expired (their host is gone).
+    /// Recovers runs whose lease expired (their host is gone) at least
+    /// `LeaseTiming.recoveryGrace` ago: a holder cut off from Redis has stopped its run by then
+    /// (see `LeaseTiming`), so the run is not taken from under a holder that may still believe
+    /// its lease valid.
+    /// - Parameter now: the recoverer's clock (ms since the epoch).
     /// - Returns: the ids recovered.
     @discardableResult
-    public func recoverExpired(limit: Int = 100) throws(QueueError) -> [JobID] {
+    public func recoverExpired(limit: Int = 100, now: Int64 = Timestamp.nowMilliseconds()) throws(QueueError) -> [JobID] {
         var args = RedisCommand()
-        args.append(String(Timestamp.nowMilliseconds()))
+        args.append(String(now))
         args.append(JobError(type: "LeaseExpired", message: "the worker running it stopped renewing its lease (host or process lost)").jsonText)
         args.append(limit)
+        args.append(String(now - LeaseTiming.recoveryGrace.milliseconds))
         return (try run(QueueScripts.recoverExpired, args).array ?? []).compactMap { $0.string.map(JobID.init) }
     }
 
@@ -262,6 +269,14 @@ extension JobStore {
             throw QueueError(error)
         }
     }
+}
+
+/// Why a finish wrote nothing.
+public enum FinishDiscard: Sendable, Equatable {
+    /// This run's outcome was written already, by an earlier call whose reply was lost.
+    case alreadyWritten
+    /// Another run owns the job, or recovery ended this one (its lease was taken over).
+    case takenOver
 }
 
 /// The state of a run's lease.

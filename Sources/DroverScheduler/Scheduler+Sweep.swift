@@ -11,11 +11,14 @@ import DroverQueue
 extension Scheduler {
     func sweep(now: Int64) throws(QueueError) {
         var recovered: [JobID] = []
-        repeat {
+        // Not within a lease after this scheduler's own outage: the workers cut off with it
+        // reconnect after their own backoff, and their renewals and late finishes go first.
+        let holding = lastOutage.map { ContinuousClock.now - $0 < LeaseTiming.holdAfterOutage(lease: options.lease) } ?? false
+        while !holding {
             let batch = try store.recoverExpired(limit: 100)
             recovered += batch
-            if batch.count < 100 { break }
-        } while recovered.count < 10_000
+            if batch.count < 100 || recovered.count >= 10_000 { break }
+        }
         if !recovered.isEmpty {
             logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered.prefix(20))"])
         }

@@ -33,6 +33,10 @@ public final class Scheduler {
         public var catchUp: TimeSpan = SchedulerConfig.defaultCatchUp
         /// How often expired leases are recovered and expired records swept.
         public var sweepInterval: Duration = .seconds(5)
+        /// The workers' lease: after an outage of its own, the scheduler recovers no expired
+        /// lease for this long (`LeaseTiming.holdAfterOutage`), so that the workers cut off with
+        /// it get their renewals and late finishes through first.
+        public var lease: Duration = .seconds(30)
         /// How long a supervisor may be silent before its record is pruned as dead.
         public var supervisorRetention: Duration = .seconds(300)
         /// The most jobs one promotion call moves (the call repeats while more are due).
@@ -69,6 +73,8 @@ public final class Scheduler {
     var started = false
     /// Set while Redis is unreachable: when to try again, and whether it was logged.
     var retryAt: Int64?
+    /// When a call last failed to reach Redis (recovery waits a lease after it).
+    var lastOutage: ContinuousClock.Instant?
     /// Jobs promoted and ticks fired by this process (for logs and tests).
     public internal(set) var promoted = 0
     public internal(set) var fired = 0
@@ -174,6 +180,7 @@ public final class Scheduler {
 
     /// Redis failed: log once per outage, drop both connections, try again in half a second.
     func lost(_ error: QueueError) {
+        lastOutage = .now
         if retryAt == nil {
             logger.error("Redis: \(error.message); scheduler retrying every 0.5 s")
         }

@@ -153,6 +153,22 @@ public enum ExecPrograms {
     /// Called with (program pid, true) when one starts and (pid, false) when it has ended.
     public static let observer = Mutex<(@Sendable (ProcessID, Bool) -> Void)?>(nil)
 
-    static func started(_ pid: ProcessID) { observer.withLock { $0 }?(pid, true) }
-    static func ended(_ pid: ProcessID) { observer.withLock { $0 }?(pid, false) }
+    /// The programs running now, each the leader of its own process group.
+    private static let running = Mutex<Set<ProcessID>>([])
+
+    static func started(_ pid: ProcessID) {
+        running.withLock { _ = $0.insert(pid) }
+        observer.withLock { $0 }?(pid, true)
+    }
+
+    static func ended(_ pid: ProcessID) {
+        running.withLock { _ = $0.remove(pid) }
+        observer.withLock { $0 }?(pid, false)
+    }
+
+    /// Kills the process group of every program running now: this process is about to end in
+    /// the middle of a run (its lease ran out), and no program of that run may outlive it.
+    static func killAll() {
+        for pid in running.withLock({ $0 }) { try? Posix.killProcessGroup(pid, .kill) }
+    }
 }

@@ -1,6 +1,8 @@
+import Dispatch
 import DroverCore
 import DroverQueue
 import Foundation
+import Logging
 import Synchronization
 
 /// Why a running job's Task was cancelled.
@@ -14,6 +16,11 @@ enum StopReason: Sendable, Equatable {
 /// runs longer than the renew interval (so even a CPU-bound handler keeps its lease), notices a
 /// cancel request at the same time, and cancels the job's Task at its soft time limit when no
 /// supervisor does. Short jobs cost it nothing: it only wakes when a job outlives the interval.
+///
+/// A second thread, the watchdog, makes no Redis call (a renewal may block for the client's
+/// command timeout while the network is cut): when the lease was not renewed in time it cancels
+/// the run, then ends the process before the lease can expire (`LeaseStop`), so a run that
+/// recovery hands to another worker never runs twice at once.
 final class LeaseKeeper: @unchecked Sendable {
     struct Running {
         var job: FetchedJob
@@ -25,32 +32,52 @@ final class LeaseKeeper: @unchecked Sendable {
         var lastRenewal: ContinuousClock.Instant
         var reason: StopReason?
         var cancelSeenAt: ContinuousClock.Instant?
+        /// When the call that last set the lease was sent (the fetch, or a renewal that
+        /// succeeded): `LeaseStop` counts from here.
+        var leaseSetAt: ContinuousClock.Instant
+        /// When the watchdog cancelled the run because its lease was not renewed.
+        var leaseCancelledAt: ContinuousClock.Instant?
     }
 
     private let condition = NSCondition()
     private var running: Running?
     private var stopped = false
+    private var lastFailure: ContinuousClock.Instant?
     private let store: Mutex<JobStore>
     private let leaseMilliseconds: Int64
     private let renewInterval: Duration
     private let cancelGrace: Duration
-    init(store: sending JobStore, leaseMilliseconds: Int64, renewInterval: Duration, cancelGrace: Duration) {
+    private let logger: Logger
+    /// Wakes the watchdog at shutdown. Else it wakes at least once per renew interval: no run
+    /// reaches its `LeaseStop.cancelAt` within one interval of its start (the interval is at most
+    /// a third of the lease), so a run or renewal needs no wake-up of its own, and the hot path
+    /// none. A semaphore's timed wait runs on the monotonic clock, where `NSCondition`'s
+    /// follows the wall clock.
+    private let watchdogWake = DispatchSemaphore(value: 0)
+    init(store: sending JobStore, leaseMilliseconds: Int64, renewInterval: Duration, cancelGrace: Duration,
+         logger: Logger = Logger(label: "drover.lease")) {
         self.store = Mutex(store)
         self.leaseMilliseconds = leaseMilliseconds
         self.renewInterval = renewInterval
         self.cancelGrace = cancelGrace
+        self.logger = logger
         let thread = Thread { [self] in loop() }
         thread.name = "drover-lease"
         thread.start()
+        let watchdog = Thread { [self] in watch() }
+        watchdog.name = "drover-lease-watch"
+        watchdog.start()
     }
 
     /// A job starts. `enforcing`: this keeper times the soft limit (a standalone worker); else
     /// the master does, and signals (`cancel(.softTimeLimit)`).
-    func begin(_ job: FetchedJob, softLimit: Duration?, enforcing: Bool) {
+    /// - Parameter leaseSetAt: when the call that took the job (and set its lease) was sent.
+    func begin(_ job: FetchedJob, softLimit: Duration?, enforcing: Bool, leaseSetAt: ContinuousClock.Instant = .now) {
         condition.lock()
         let now = ContinuousClock.now
         running = Running(job: job, task: nil, started: now, softDeadline: enforcing ? softLimit.map { now + $0 } : nil,
-                          softLimit: softLimit, lastRenewal: now, reason: nil, cancelSeenAt: nil)
+                          softLimit: softLimit, lastRenewal: min(leaseSetAt, now), reason: nil, cancelSeenAt: nil,
+                          leaseSetAt: min(leaseSetAt, now), leaseCancelledAt: nil)
         condition.unlock()
     }
 
@@ -101,6 +128,14 @@ final class LeaseKeeper: @unchecked Sendable {
         return new == .cancelRequested && current == .softTimeLimit
     }
 
+    /// When a renewal last failed to reach Redis: the worker's loop may not have seen that
+    /// outage, and recovery waits a lease after it too.
+    var lastRenewalFailure: ContinuousClock.Instant? {
+        condition.lock()
+        defer { condition.unlock() }
+        return lastFailure
+    }
+
     /// Reports progress through the keeper's connection.
     func report(_ job: FetchedJob, percent: Double, noteJSON: String) {
         store.withLock { store in
@@ -118,11 +153,63 @@ final class LeaseKeeper: @unchecked Sendable {
         _exit(75)
     }
 
+    /// The run's lease ran out here (the watchdog's `LeaseStop.end`): its exec programs are
+    /// killed and the process ends at once, writing nothing (Redis cannot be reached, and the
+    /// run is recovery's now); a supervisor replaces the process.
+    private func leaseRanOut(_ job: FetchedJob) -> Never {
+        logger.error("job \(job.id): its lease was not renewed in time and the run did not stop when cancelled; ending this process before the lease can expire, so that the run cannot overlap its recovery",
+                     metadata: ["job_id": "\(job.id)"])
+        ExecPrograms.killAll()
+        fflush(nil)
+        _exit(75)
+    }
+
     func shutdown() {
         condition.lock()
         stopped = true
         condition.signal()
         condition.unlock()
+        watchdogWake.signal()
+    }
+
+    /// The watchdog: cancels a run whose lease was not renewed in time, then ends the process
+    /// (`LeaseStop`). Never calls Redis, so a renewal blocked on a cut network cannot delay it.
+    private func watch() {
+        let lease = Duration.milliseconds(leaseMilliseconds)
+        while true {
+            condition.lock()
+            if stopped {
+                condition.unlock()
+                return
+            }
+            var wake = ContinuousClock.now + renewInterval
+            if let current = running {
+                let stop = LeaseStop(leaseSetAt: current.leaseSetAt, lease: lease, cancelGrace: cancelGrace)
+                switch stop.action(now: .now, cancelledAt: current.leaseCancelledAt) {
+                case .wait(let until):
+                    wake = min(wake, until)
+                case .cancel:
+                    running?.leaseCancelledAt = .now
+                    if Self.replaces(.leaseLost, current.reason) {
+                        running?.reason = .leaseLost
+                        running?.cancelSeenAt = .now
+                    }
+                    let task = current.task
+                    condition.unlock()
+                    logger.warning("job \(current.job.id): its lease could not be renewed; cancelling it before the lease can expire",
+                                   metadata: ["job_id": "\(current.job.id)"])
+                    task?.cancel()
+                    continue
+                case .end:
+                    condition.unlock()
+                    leaseRanOut(current.job)
+                }
+            }
+            condition.unlock()
+            let left = ContinuousClock.now.duration(to: wake)
+            let nanoseconds = max(0, left.components.seconds * 1_000_000_000 + left.components.attoseconds / 1_000_000_000)
+            _ = watchdogWake.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
+        }
     }
 
     private func loop() {
@@ -131,6 +218,9 @@ final class LeaseKeeper: @unchecked Sendable {
             let now = ContinuousClock.now
             var wake = now + renewInterval
             if var current = running {
+                // A run that began while this thread slept is renewed one interval after its
+                // fetch, not up to two.
+                wake = min(wake, current.lastRenewal + renewInterval)
                 if let deadline = current.softDeadline, current.reason == nil {
                     if now >= deadline {
                         current.reason = .softTimeLimit
@@ -151,9 +241,16 @@ final class LeaseKeeper: @unchecked Sendable {
                     running?.lastRenewal = now
                     let job = current.job
                     condition.unlock()
+                    // Taken before the call computes the new deadline: the lease then runs at
+                    // least until `sent` plus a lease.
+                    let sent = ContinuousClock.now
                     let status = store.withLock { store in try? store.renew(job, leaseMilliseconds: leaseMilliseconds) }
                     condition.lock()
+                    if status == nil { lastFailure = .now }
                     if running?.job.id == job.id, running?.job.lease == job.lease {
+                        if status == .held || status == .cancelRequested, let previous = running?.leaseSetAt {
+                            running?.leaseSetAt = max(previous, sent)
+                        }
                         switch status {
                         case .cancelRequested?:
                             if Self.replaces(.cancelRequested, running?.reason) {

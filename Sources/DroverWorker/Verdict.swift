@@ -19,7 +19,10 @@ enum Verdict {
                 return retryOrFail(JobError(type: "TimeLimit", message: "soft time limit\(soft) reached; the job was cancelled"),
                                    job: job, handler: handler, now: now, unit: unit)
             case .leaseLost?:
-                return .failed(JobError(type: "LeaseLost", message: "the job's lease was taken over while it ran"))
+                // Stopped, not failed by its own work: retried per its policy while attempts
+                // remain, as a recovery of the run would put it back.
+                return retryOrFail(JobError(type: "LeaseLost", message: "the job's lease could not be renewed, or was taken over, while it ran; it was stopped"),
+                                   job: job, handler: handler, now: now, unit: unit)
             case nil:
                 break
             }

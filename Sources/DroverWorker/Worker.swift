@@ -21,7 +21,8 @@ public final class Worker {
         public var queues: [String] = ["default"]
         /// The name recorded on jobs: `host:pid` by default.
         public var name: String
-        /// How long a run is held before another Drover may recover it.
+        /// How long a run is held before another Drover may recover it. A run whose lease could
+        /// not be renewed is stopped before then (see `LeaseTiming`).
         public var lease: Duration = .seconds(30)
         /// How often a long job's lease is renewed (and a cancel request noticed).
         public var renewInterval: Duration = .seconds(1)
@@ -69,6 +70,9 @@ public final class Worker {
     /// Jobs run so far.
     public private(set) var jobsDone = 0
     private var lastRecovery = ContinuousClock.now
+    /// When a call of this worker last failed to reach Redis: recovery waits a lease after it
+    /// (`LeaseTiming.holdAfterOutage`).
+    private var lastOutage: ContinuousClock.Instant?
     /// Counts for `/metrics`, written about once a second (`JobMetrics`).
     private var metrics = JobMetrics()
     private var nextMetricsFlush = ContinuousClock.now + .seconds(1)
@@ -89,7 +93,8 @@ public final class Worker {
         // At least three renewals per lease, so one late wake-up never lets a live run's lease
         // expire (a 1 s lease with a 1 s interval did: its job was recovered and run twice).
         keeper = LeaseKeeper(store: keeperStore, leaseMilliseconds: options.lease.milliseconds,
-                             renewInterval: min(options.renewInterval, options.lease / 3), cancelGrace: options.cancelGrace)
+                             renewInterval: min(options.renewInterval, options.lease / 3), cancelGrace: options.cancelGrace,
+                             logger: logger)
     }
 
     /// Asks the loop to stop after the current job (TERM).
@@ -130,6 +135,8 @@ public final class Worker {
 
     private func serve(_ executor: InlineExecutor) async -> Exit {
         var next: FetchedJob?
+        // When the call that took `next` was sent: its lease runs from there (`LeaseStop`).
+        var nextLeaseSetAt = ContinuousClock.now
         // The clocks of fetch calls whose replies were lost (see `JobStore.fetch`).
         var lostFetches: [Int64] = []
         while true {
@@ -144,10 +151,12 @@ public final class Worker {
                 return .stopped
             }
             if next == nil {
+                let sent = ContinuousClock.now
                 let now = callClock()
                 options.events?.fetching(clock: now)
                 do {
                     next = try store.fetch(spec, now: now, lostCalls: lostFetches)
+                    nextLeaseSetAt = sent
                     lostFetches.removeAll()
                 } catch {
                     // The call may have run and taken a job: the retry asks for it back.
@@ -166,16 +175,21 @@ public final class Worker {
             let startedAt = ContinuousClock.now
             metrics.started(queue: job.queue, name: job.name,
                             waitMicroseconds: job.dueAt.map { WallClock.nowMicroseconds() - $0 * 1000 })
-            let outcome = await execute(job, on: executor)
+            let outcome = await execute(job, leaseSetAt: nextLeaseSetAt, on: executor)
             let ran = startedAt.duration(to: .now)
             metrics.ended(queue: job.queue, name: job.name, outcome: outcome.metricName,
                           durationMicroseconds: ran.components.seconds * 1_000_000 + ran.components.attoseconds / 1_000_000_000_000)
             if ContinuousClock.now >= nextMetricsFlush { flushMetrics() }
             jobsDone += 1
             let more = !stopFlag.load(ordering: .relaxed) && (options.maxJobs.map { jobsDone < $0 } ?? true)
-            next = record(job, outcome, fetchNext: more)
+            (next, nextLeaseSetAt) = record(job, outcome, fetchNext: more)
             options.events?.jobEnded(id: job.id)
-            do { try recoverExpiredLeasesIfDue() } catch { logger.warning("could not recover expired leases: \(error.message)") }
+            do {
+                try recoverExpiredLeasesIfDue()
+            } catch {
+                lastOutage = .now
+                logger.warning("could not recover expired leases: \(error.message)")
+            }
             if let maxJobs = options.maxJobs, jobsDone >= maxJobs { return .maxJobs }
         }
     }
@@ -187,26 +201,26 @@ public final class Worker {
     /// this worker, which never saw it. The retry names each lost call by the clock it sent, and
     /// gets that job back (`JobStore.finish`), so it neither waits out its lease nor counts an
     /// attempt it never ran.
-    private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> FetchedJob? {
-        var retry = false
+    /// - Returns: the next job, and when the call that took it was sent.
+    private func record(_ job: FetchedJob, _ outcome: RunOutcome, fetchNext: Bool) -> (FetchedJob?, ContinuousClock.Instant) {
         var lost: [Int64] = []
         while true {
+            let sent = ContinuousClock.now
             let now = callClock()
             if fetchNext { options.events?.fetching(clock: now) }
             do {
-                let (written, next) = try store.finish(job, outcome, next: fetchNext ? spec : nil, now: now, lostCalls: lost)
-                if !written {
-                    if retry {
-                        logger.info("outcome already written by the call whose reply was lost, or the lease was taken over",
-                                    metadata: ["job_id": "\(job.id)"])
-                    } else {
-                        logger.warning("outcome discarded: the lease was taken over (the job ran again elsewhere)",
-                                       metadata: ["job_id": "\(job.id)"])
-                    }
+                let (_, next, discarded) = try store.finish(job, outcome, next: fetchNext ? spec : nil, now: now, lostCalls: lost)
+                switch discarded {
+                case .alreadyWritten?:
+                    logger.info("outcome already written by the call whose reply was lost", metadata: ["job_id": "\(job.id)"])
+                case .takenOver?:
+                    logger.warning("outcome discarded: the lease was taken over (the job was recovered and ran again, or its recovery ended it)",
+                                   metadata: ["job_id": "\(job.id)"])
+                case nil:
+                    break
                 }
-                return next
+                return (next, sent)
             } catch {
-                retry = true
                 if fetchNext { remember(now, failingWith: error, in: &lost) }
                 waitForRedis(error)
             }
@@ -289,9 +303,13 @@ public final class Worker {
 
     /// Puts back jobs whose lease expired (their host is gone), every half lease (0.5–5 s).
     /// Busy workers do it too, between jobs: a pool that is never idle, with no scheduler
-    /// running, would otherwise never recover a dead host's jobs.
+    /// running, would otherwise never recover a dead host's jobs. Not within a lease after this
+    /// worker's own outage: the holders it was cut off with must get their renewals and late
+    /// finishes through first.
     private func recoverExpiredLeasesIfDue() throws(QueueError) {
         guard ContinuousClock.now - lastRecovery > min(.seconds(5), max(.milliseconds(500), options.lease / 2)) else { return }
+        if let outage = [lastOutage, keeper.lastRenewalFailure].compactMap(\.self).max(),
+           ContinuousClock.now - outage < LeaseTiming.holdAfterOutage(lease: options.lease) { return }
         lastRecovery = .now
         let recovered = try store.recoverExpired()
         if !recovered.isEmpty {
@@ -300,13 +318,14 @@ public final class Worker {
     }
 
     private func waitForRedis(_ error: QueueError) {
+        lastOutage = .now
         logger.error("Redis: \(error.message); reconnecting")
         try? store.client.waitUntilConnected(deadline: .now + .seconds(5))
     }
 
     // MARK: - Running a handler
 
-    private func execute(_ job: FetchedJob, on executor: InlineExecutor) async -> RunOutcome {
+    private func execute(_ job: FetchedJob, leaseSetAt: ContinuousClock.Instant, on executor: InlineExecutor) async -> RunOutcome {
         let name = job.name
         guard let handler = handlers[name] else {
             return .failed(JobError(type: "UnknownJob", message: "no handler named \"\(name)\" in this worker (it serves: \(handlers.names.joined(separator: ", ")))", permanent: true))
@@ -323,7 +342,7 @@ public final class Worker {
         let retry = hard == nil ? nil : Verdict.retryDelay(job: job, handler: handler, unit: .random(in: 0..<1))
         options.events?.jobStarted(id: job.id, lease: job.lease, softTimeLimit: soft, timeLimit: hard,
                                    retryAfterTimeLimit: retry?.duration)
-        keeper.begin(job, softLimit: soft, enforcing: options.enforcesSoftLimit)
+        keeper.begin(job, softLimit: soft, enforcing: options.enforcesSoftLimit, leaseSetAt: leaseSetAt)
         let document = job.document
         let task = Task(executorPreference: executor) { () async -> Result<String, any Error> in
             do {

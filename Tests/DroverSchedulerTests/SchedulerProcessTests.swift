@@ -114,6 +114,26 @@ import Testing
         #expect(job.attempt >= 1, "the lost run counts as an attempt")
     }
 
+    /// A scheduler that just regained Redis after an outage recovers no expired lease for the
+    /// workers' lease (issue 15, item 15: it recovered a run 3.1 s after the heal, while that
+    /// run's own worker reconnected at 6.2 s and would have finished it).
+    @Test func aSchedulerBackFromAnOutageWaitsALeaseBeforeItRecovers() throws {
+        let h = try SchedulerHarness()
+        let scheduler = try h.startScheduler(extra: ["--sweep-interval", "0.2", "--lease", "4"])
+        h.server.stop()
+        _ = try scheduler.await("scheduler retrying", timeout: .seconds(10))
+        try h.server.start()
+        let back = ContinuousClock.now
+        var options = JobOptions()
+        options.queue = "lost"
+        let id = try h.store.enqueue(EnqueueRequest(name: "builtin.noop", options: options)).id
+        // Its holder was cut off too and has not reconnected yet; its lease ran out.
+        _ = try #require(try h.store.fetch(FetchSpec(queues: ["lost"], worker: "cut-off:1", leaseMilliseconds: 100)))
+        try h.await("the scheduler to recover the job", timeout: .seconds(15)) { try h.queued("lost") == [id.rawValue] }
+        // Without the hold: within the recovery grace (1 s) and a sweep.
+        #expect(ContinuousClock.now - back >= .seconds(3))
+    }
+
     @Test func aBurstDueAtOneInstantIsPromotedPromptlyWhileOtherJobsAreWorked() throws {
         let h = try SchedulerHarness()
         try h.startScheduler()

@@ -142,6 +142,26 @@ import Testing
         worker.terminate()
     }
 
+    /// A worker that just regained Redis after an outage recovers no expired lease for a lease
+    /// (issue 15, item 15): the holders cut off with it reconnect after their own backoff, and
+    /// their renewals and late finishes must get through first.
+    @Test func aWorkerBackFromAnOutageWaitsALeaseBeforeItRecovers() throws {
+        let h = try WorkerHarness()
+        let worker = try h.worker(["--lease", "6"])
+        h.server.stop()
+        _ = try worker.await("reconnecting", timeout: .seconds(10))
+        try h.server.start()
+        let back = ContinuousClock.now
+        // A run whose holder has not reconnected yet, its lease run out.
+        let orphan = try h.enqueue("builtin.noop")
+        _ = try #require(try h.store.fetch(FetchSpec(queues: ["default"], worker: "cut-off:1", leaseMilliseconds: 100)))
+        // Without the hold it is recovered within its grace plus one recovery period (3 s).
+        let job = try h.waitFor(orphan, timeout: .seconds(20)) { $0.state == .finished }
+        #expect(ContinuousClock.now - back >= .seconds(5))
+        #expect(job.attempt == 2)
+        worker.terminate()
+    }
+
     @Test func poisonPillStopsAfterItsAttemptsAndLandsInFailed() throws {
         let h = try WorkerHarness()
         let id = try h.enqueue("builtin.crash") { $0.maxAttempts = 2 }

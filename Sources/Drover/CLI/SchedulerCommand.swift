@@ -29,12 +29,16 @@ struct SchedulerCommand: ParsableCommand {
     @Option(help: "Seconds between sweeps (lease recovery, retention).")
     var sweepInterval: Double = 5
 
+    @Option(help: "The workers' lease in seconds: after losing Redis, the scheduler recovers no lease for this long.")
+    var lease: Double = 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func run() throws {
         try reportingFailures {
             let sweepEvery = try SecondsOption(flag: "--sweep-interval", range: 0.01...3600).duration(sweepInterval)
+            let leaseLength = try SecondsOption.lease.duration(lease)
             let (loaded, redis) = try configuration.load()
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in
@@ -46,6 +50,7 @@ struct SchedulerCommand: ParsableCommand {
             logger[metadataKey: "pid"] = "\(Posix.getpid())"
             var options = SchedulerRole.options(loaded)
             options.sweepInterval = sweepEvery
+            options.lease = leaseLength
             do {
                 try Scheduler(redis: redis, options: options, logger: logger).run()
             } catch {

@@ -30,6 +30,7 @@ enum SchedulerRole {
         // before PDEATHSIG does.
         try? Posix.ignore(.pipe)
         var options = options(context.config)
+        options.lease = context.lease
         let channel = context.channel
         options.beat = { channel.send(.beat) }
         options.masterPID = context.masterPID

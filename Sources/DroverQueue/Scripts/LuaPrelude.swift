@@ -308,6 +308,12 @@ local function settle(id, q, now, outcome, payload, retry_at)
   trim(registry, now, ttl)
 end
 
+-- A recovered run's lease, kept on the job: its late finish may still be taken while no other
+-- run has started (see `finish`). A job deleted by a zero TTL keeps nothing.
+local function mark_recovered(key, lease)
+  if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, 'recovered', lease) end
+end
+
 -- The run a worker says it holds (what its fetch returned), as its start time and worker:
 -- from a first run's record (the job may have moved to its hash home since, by a cancel
 -- request or progress) or from `STARTED_AT WORKER`. Nil when none was given.

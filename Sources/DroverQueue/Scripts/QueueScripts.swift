@@ -95,9 +95,16 @@ return fetch(now, lease_ms, worker, queues)
     ///       run (what its fetch returned to name the run, or '': see `fetch`),
     ///       then fetch: 0|1, lease_ms, worker, n, queues…, then m and the `now` of m earlier
     ///       calls whose replies were lost (as `fetch`).
-    /// Returns {status, next job or false}: status is the outcome written, or `stale` when the
-    /// lease was taken over (a late finisher must not overwrite the new run: fencing), or when
-    /// a retry finds the outcome already written by its lost call.
+    /// Returns {status, next job or false, why}: status is the outcome written, or `stale` when
+    /// the lease was taken over (a late finisher must not overwrite the new run: fencing), or
+    /// when a retry finds the outcome already written by its lost call; `why` tells those two
+    /// apart for a stale status: `taken` or `written`.
+    ///
+    /// A late finish (a partition outlasted the lease, and the run was recovered before its
+    /// finish got through) is still accepted while no other run of the job has started since:
+    /// the job, recovered to queued, scheduled or failed, comes back out of that state and ends
+    /// as this run says. Only an outcome of the run's own work is taken so (`finished` or
+    /// `failed`): an interrupted run's retry leaves the recovery's decision in place.
     static let finish = script("finish", #"""
 local id, lease, now, outcome = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local key = P .. 'job:' .. id
@@ -132,19 +139,54 @@ if run then
   end
 end
 local f = {}
-if not status then f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'started_at', 'worker') end
+if not status then
+  f = redis.call('HMGET', key, 'lease', 'state', 'queue', 'cancel', 'started_at', 'worker', 'recovered')
+end
 local held_start, held_worker = held_run(ARGV[7])
+-- Whether this run is still the job's latest: every fetch bumps the lease and names its own
+-- start and worker (a later job that reused the id has other ones).
+local latest = not status and tonumber(f[1]) == lease
+  and not (held_start and (held_start ~= f[5] or held_worker ~= f[6]))
+local why = 'taken'
 if status then
   -- written above
-elseif f[2] ~= 'started' or tonumber(f[1]) ~= lease
-    or (held_start and (held_start ~= f[5] or held_worker ~= f[6])) then
-  -- Another run owns the job: a newer lease, or a run of a later job that reused this id.
-  status = 'stale'
-  if f[3] then stat(f[3], 'stale', 1) end
-else
+elseif latest and f[2] == 'started' then
   if f[4] == '1' and outcome == 'retry' then outcome = 'canceled' end
   settle(id, f[3], now, outcome, ARGV[5], tonumber(ARGV[6]))
   status = outcome
+elseif latest and f[7] == f[1] and (outcome == 'finished' or outcome == 'failed')
+    and (f[2] == 'queued' or f[2] == 'scheduled' or f[2] == 'failed') then
+  -- Recovered (its lease ran out while its finish could not get through) and not fetched
+  -- again: the run's own outcome replaces the recovery's.
+  local q = f[3]
+  if f[2] == 'queued' then
+    unqueue(q, id)
+  elseif f[2] == 'scheduled' then
+    redis.call('ZREM', P .. 'scheduled:' .. q, id)
+    stat(q, 'retried', -1)
+  else
+    redis.call('ZREM', P .. 'failed:' .. q, id)
+    redis.call('PERSIST', key)
+    stat(q, 'failed', -1)
+  end
+  stat(q, 'lost', -1)
+  redis.call('HDEL', key, 'recovered', 'error', 'scheduled_for')
+  settle(id, q, now, outcome, ARGV[5], tonumber(ARGV[6]))
+  status = outcome
+else
+  -- Another run owns the job (a newer lease, or a run of a later job that reused this id),
+  -- recovery ended it, or this run's outcome is written already (a retry after a lost reply).
+  status = 'stale'
+  if f[3] then stat(f[3], 'stale', 1) end
+  if latest and f[7] ~= f[1] then
+    why = 'written'
+  elseif not f[2] and held_start then
+    local done = redis.call('HGET', P .. 'done', id)
+    if done then
+      local s, w = string.match(done, '^%S+ (%S+) (%S+)')
+      if s == held_start and w == held_worker then why = 'written' end
+    end
+  end
 end
 local next = false
 if ARGV[8] == '1' then
@@ -168,7 +210,7 @@ if ARGV[8] == '1' then
     next = fetch(now, lease_ms, worker, queues)
   end
 end
-return {status, next}
+return {status, next, why}
 """#)
 
     /// Gives back a job that was fetched but never started (a stop came between the fetch that
@@ -228,22 +270,24 @@ if f[4] == '1' then outcome = 'canceled'
 elseif tonumber(f[5]) >= tonumber(f[6]) or retry_at < 0 then outcome = 'failed'
 elseif retry_at > 0 then outcome = 'retry' end
 settle(id, q, now, outcome, ARGV[4], math.max(retry_at, 0))
+mark_recovered(key, f[1])
 if outcome == 'requeue' then return 'queued' end
 if outcome == 'retry' then return 'scheduled' end
 return outcome
 """#)
 
-    /// Recovers runs whose lease expired (their host is gone). ARGV: now, error, limit.
-    /// Returns the ids recovered.
+    /// Recovers runs whose lease expired (their host is gone) before `cutoff` (now less
+    /// `LeaseTiming.recoveryGrace`). ARGV: now, error, limit, cutoff. Returns the ids recovered.
     static let recoverExpired = script("recover-expired", #"""
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[3])
+local cutoff = tonumber(ARGV[4] or ARGV[1])
 local done = {}
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
-  local expired = redis.call('ZRANGEBYSCORE', P .. 'started:' .. q, '-inf', now, 'LIMIT', 0, limit)
+  local expired = redis.call('ZRANGEBYSCORE', P .. 'started:' .. q, '-inf', int(cutoff), 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     local key = P .. 'job:' .. id
     materialize(id)
-    local f = redis.call('HMGET', key, 'state', 'cancel', 'attempt', 'max_attempts')
+    local f = redis.call('HMGET', key, 'state', 'cancel', 'attempt', 'max_attempts', 'lease')
     if f[1] ~= 'started' then
       redis.call('ZREM', P .. 'started:' .. q, id)
     else
@@ -252,6 +296,7 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
       if f[2] == '1' then outcome = 'canceled'
       elseif tonumber(f[3]) >= tonumber(f[4]) then outcome = 'failed' end
       settle(id, q, now, outcome, ARGV[2], 0)
+      mark_recovered(key, f[5])
       done[#done + 1] = id
     end
   end
