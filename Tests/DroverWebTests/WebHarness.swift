@@ -31,8 +31,10 @@ final class WebHarness {
 
     /// Runs `body` against a fresh server and redis-server, then stops both.
     static func with(token: String? = WebHarness.token, openReads: Bool = false, periodic: [PeriodicEntry] = [],
-                     bodyLimit: Int? = nil, _ body: (WebHarness) async throws -> Void) async throws {
-        let harness = try await start(token: token, openReads: openReads, periodic: periodic, bodyLimit: bodyLimit)
+                     bodyLimit: Int? = nil, redisCommandTimeout: Duration? = nil,
+                     _ body: (WebHarness) async throws -> Void) async throws {
+        let harness = try await start(token: token, openReads: openReads, periodic: periodic, bodyLimit: bodyLimit,
+                                      redisCommandTimeout: redisCommandTimeout)
         do {
             try await body(harness)
         } catch {
@@ -42,7 +44,8 @@ final class WebHarness {
         await harness.stop()
     }
 
-    static func start(token: String?, openReads: Bool, periodic: [PeriodicEntry], bodyLimit: Int?) async throws -> WebHarness {
+    static func start(token: String?, openReads: Bool, periodic: [PeriodicEntry], bodyLimit: Int?,
+                      redisCommandTimeout: Duration? = nil) async throws -> WebHarness {
         let redis = try RedisServer()
         var settings = WebSettings(redis: redis.url)
         settings.host = "127.0.0.1"
@@ -51,6 +54,10 @@ final class WebHarness {
         settings.openReads = openReads
         settings.periodic = periodic
         if let bodyLimit { settings.bodyLimit = bodyLimit }
+        if let redisCommandTimeout {
+            settings.redis.commandTimeout = redisCommandTimeout
+            settings.redis.connectTimeout = redisCommandTimeout + .milliseconds(100)
+        }
         let server = WebServer(settings: settings)
         let listening = ListeningPort()
         let task = Task.detached {
