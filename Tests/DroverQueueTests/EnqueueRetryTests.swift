@@ -43,7 +43,7 @@ import Testing
             var options = JobOptions()
             options.uniqueKey = "once"
             return [EnqueueRequest(name: "one", argsJSON: "[1]", options: options)]
-        case .batch: return (0..<5_000).map { EnqueueRequest(name: "many", argsJSON: "[\($0)]") }
+        case .batch: return (0..<500).map { EnqueueRequest(name: "many", argsJSON: "[\($0)]") }
         }
     }
 
