@@ -184,6 +184,7 @@ public final class JobStore {
     private func retry(_ requests: [EnqueueRequest], ids: [JobID], fencing: Bool, now: Int64, batchSize: Int,
                        results: inout [EnqueueResult?], lost: QueueError) throws(QueueError) {
         let pending = requests.indices.filter { results[$0] == nil }
+        guard !pending.isEmpty else { return }
         func unknown(_ why: String) -> QueueError {
             let total = requests.count
             var message = "the enqueue was sent, but its reply was lost (\(lost.message))"
