@@ -54,7 +54,11 @@ public final class Producer: Sendable {
     ///   - arguments: encoded as JSON.
     ///   - options: queue, priority, time, retries, limits.
     /// - Returns: the job's id (a live job's id when its unique key is taken).
-    /// - Throws: `QueueError` (`.invalidRequest`, `.unavailable`).
+    /// - Throws: `QueueError`: `.invalidRequest`; `.unavailable` (nothing was sent); or
+    ///   `.outcomeUnknown` when the reply was lost after sending, and so was that of the retry
+    ///   `JobStore.enqueue` makes by itself: the job may exist. Enqueue it again with
+    ///   `options.id` set to `error.unconfirmed[0]`: the job is returned if it was written, and
+    ///   written once if it was not.
     @discardableResult
     public func enqueue(_ name: String, arguments: some Encodable, options: JobOptions = JobOptions()) throws(QueueError) -> JobID {
         let json = try Producer.encode(arguments)

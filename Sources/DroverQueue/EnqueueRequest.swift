@@ -77,4 +77,8 @@ public struct EnqueueResult: Sendable, Equatable {
     public var state: JobState?
     /// True when a live job already held the unique key (its id is returned).
     public var duplicate: Bool
+    /// True when a job with this id existed already and is the job the request describes (the
+    /// same name, arguments and options; times aside): the call repeated an earlier one, and
+    /// wrote nothing.
+    public var repeated = false
 }

@@ -48,14 +48,24 @@ public final class JobStore {
     ///
     /// Plain jobs (minted id, no unique key, due now) go in MULTI/EXEC transactions of
     /// `batchSize`: one `HSET` of their records and one `RPUSH` per queue and priority, with no
-    /// Lua, because per-job Lua work is what bounds batched enqueue (Redis spent 2.3 µs a job in a
-    /// Lua loop and 1.4 µs in MULTI/EXEC here). The others take the `enqueue` script, which checks
-    /// unique keys and ids. Each transaction and each script is atomic.
+    /// Lua, because per-job Lua work is what bounds batched enqueue. The others take the
+    /// `enqueue` script, which checks unique keys and ids. Each transaction and each script is
+    /// atomic.
+    ///
+    /// Safe to retry: every id is chosen before anything is sent, and a job whose id is taken by
+    /// the same job (the same name, arguments and options) is returned, not written again
+    /// (`EnqueueResult.repeated`). When the reply is lost after the request went out (a command
+    /// timeout, a dropped connection), the jobs not yet confirmed are sent once more, with the
+    /// ids they had, through the script; the first connection is fenced off first, so a request
+    /// still in flight on it cannot run after the retry.
     /// - Returns: one result per request, in order.
     /// - Throws: `QueueError.invalidRequest` before anything is written if any request is bad,
-    ///   gives one id twice, or gives an id a job has already. (Only a race, another producer
+    ///   gives one id twice, or gives an id that another job has. (Only a race, another producer
     ///   taking one of the ids between that check and a later script call of the same list, can
     ///   leave the earlier calls written; each call itself is all or nothing.)
+    ///   `.unavailable` when nothing was sent (Redis could not be reached);
+    ///   `.outcomeUnknown` when the request was sent, its reply was lost and the retry got no
+    ///   answer either: `unconfirmed` lists the ids whose fate is unknown.
     public func enqueue(_ requests: [EnqueueRequest], batchSize: Int = 100) throws(QueueError) -> [EnqueueResult] {
         guard !requests.isEmpty else { return [] }
         let now = Timestamp.nowMilliseconds()
@@ -75,19 +85,39 @@ public final class JobStore {
             }
             lastValid = index
         }
-        try checkCallerIDs(requests)
-        var results = [EnqueueResult?](repeating: nil, count: requests.count)
-        var scriptCalls: [(keys: [String], arguments: RedisCommand)] = []
-        var scriptIndexes: [[Int]] = []
+        var ids: [JobID] = []
+        ids.reserveCapacity(requests.count)
         var plain: [Int] = []
         var careful: [Int] = []
         for index in requests.indices {
+            ids.append(requests[index].options.id ?? JobID.generate(milliseconds: now, using: &generator))
             if requests[index].isPlain(now: now) { plain.append(index) } else { careful.append(index) }
         }
+        // One script call refuses a taken id by itself, all or nothing; a longer list is checked
+        // first, so that no earlier call is written.
+        try checkCallerIDs(requests, ids: ids, now: now, alone: plain.isEmpty && careful.count <= batchSize)
+        var results = [EnqueueResult?](repeating: nil, count: requests.count)
+        var sent = (any: false, plain: false)
+        do {
+            try write(requests, ids: ids, careful: careful, plain: plain, now: now, batchSize: batchSize,
+                      results: &results, sent: &sent)
+        } catch where sent.any && error.code == .unavailable {
+            try retry(requests, ids: ids, fencing: sent.plain, now: now, batchSize: batchSize, results: &results, lost: error)
+        }
+        return results.map { $0! }
+    }
+
+    /// Sends the jobs: the careful ones by script, the plain ones in streamed transactions.
+    /// `sent` says whether anything, and whether a transaction, may have reached Redis;
+    /// `results` holds what is confirmed.
+    private func write(_ requests: [EnqueueRequest], ids: [JobID], careful: [Int], plain: [Int], now: Int64, batchSize: Int,
+                       results: inout [EnqueueResult?], sent: inout (any: Bool, plain: Bool)) throws(QueueError) {
+        var scriptCalls: [(keys: [String], arguments: RedisCommand)] = []
+        var scriptIndexes: [[Int]] = []
         var start = 0
         while start < careful.count {
             let chunk = Array(careful[start..<min(start + batchSize, careful.count)])
-            scriptCalls.append(([keys.base], scriptArguments(for: chunk.map { requests[$0] }, now: now)))
+            scriptCalls.append(([keys.base], scriptArguments(for: chunk, of: requests, ids: ids, now: now)))
             scriptIndexes.append(chunk)
             start += batchSize
         }
@@ -95,27 +125,48 @@ public final class JobStore {
             // The careful jobs first: a taken id refuses its call whole (the script writes
             // nothing then), so the plain jobs of this request are not written either.
             if !scriptCalls.isEmpty {
-                let replies = try client.evaluatePipelined(QueueScripts.enqueue, calls: scriptCalls)
+                let replies: [RedisValue]
+                do {
+                    replies = try client.evaluatePipelined(QueueScripts.enqueue, calls: scriptCalls)
+                } catch {
+                    if error.requestSent { sent.any = true }
+                    throw error
+                }
+                sent.any = true
                 for (reply, indexes) in zip(replies, scriptIndexes) {
                     try collect(reply, into: &results, at: indexes)
                 }
             }
             // Streamed: while Redis runs one window of transactions, the next is built, so the
-            // client's work and the server's overlap instead of taking turns.
-            var pending = 0
+            // client's work and the server's overlap instead of taking turns. A window's results
+            // count as confirmed once its replies are read.
+            var pending: (count: Int, indexes: ArraySlice<Int>) = (0, [])
             var position = 0
             while position < plain.count {
                 var window: [RedisCommand] = []
+                let first = position
                 for _ in 0..<40 where position < plain.count {
                     let chunk = plain[position..<min(position + batchSize, plain.count)]
-                    window += transaction(for: chunk, requests: requests, now: now, results: &results)
+                    window += transaction(for: chunk, requests: requests, ids: ids, now: now)
                     position += chunk.count
                 }
-                try client.send(window)
-                if pending > 0 { try check(try client.receive(count: pending)) }
-                pending = window.count
+                do {
+                    try client.send(window)
+                } catch {
+                    if error.requestSent { sent = (true, true) }
+                    throw error
+                }
+                sent = (true, true)
+                if pending.count > 0 {
+                    try check(try client.receive(count: pending.count))
+                    for index in pending.indexes { results[index] = EnqueueResult(id: ids[index], state: .queued, duplicate: false) }
+                }
+                pending = (window.count, plain[first..<position])
             }
-            if pending > 0 { try check(try client.receive(count: pending)) }
+            if pending.count > 0 {
+                try check(try client.receive(count: pending.count))
+                for index in pending.indexes { results[index] = EnqueueResult(id: ids[index], state: .queued, duplicate: false) }
+            }
         } catch let error as RedisError {
             throw QueueError(error)
         } catch let error as QueueError {
@@ -123,33 +174,74 @@ public final class JobStore {
         } catch {
             throw QueueError(.redis, "\(error)")
         }
-        return results.map { $0! }
+    }
+
+    /// The one retry after a lost reply: the jobs not confirmed go again, with their ids, through
+    /// the script, which returns a job that the lost call did write instead of writing it twice.
+    /// A plain transaction has no such check, so when one was in flight the lost connection is
+    /// fenced off first (`RedisClient.fenceDroppedConnection`); when that cannot be done the
+    /// retry is not made.
+    private func retry(_ requests: [EnqueueRequest], ids: [JobID], fencing: Bool, now: Int64, batchSize: Int,
+                       results: inout [EnqueueResult?], lost: QueueError) throws(QueueError) {
+        let pending = requests.indices.filter { results[$0] == nil }
+        guard !pending.isEmpty else { return }
+        func unknown(_ why: String) -> QueueError {
+            let total = requests.count
+            var message = "the enqueue was sent, but its reply was lost (\(lost.message))"
+            message += total == 1 ? ", and \(why): whether job \(ids[pending[0]]) was written is unknown"
+                : ", and \(why): \(total - pending.count) of \(total) jobs are confirmed; whether the other \(pending.count) "
+                    + "were written is unknown (the first is \(ids[pending[0]]))"
+            var error = QueueError(.outcomeUnknown, message, underlying: lost.underlying)
+            error.unconfirmed = pending.map { ids[$0] }
+            error.confirmed = total - pending.count
+            return error
+        }
+        do {
+            try client.waitUntilConnected(deadline: ContinuousClock.now + client.options.connectTimeout)
+            let fenced = fencing ? try client.fenceDroppedConnection() : true
+            if !fenced {
+                throw unknown("the lost connection could not be fenced off (CLIENT ID or CLIENT KILL refused), so it was not retried")
+            }
+            var calls: [(keys: [String], arguments: RedisCommand)] = []
+            var indexes: [[Int]] = []
+            var start = 0
+            while start < pending.count {
+                let chunk = Array(pending[start..<min(start + batchSize, pending.count)])
+                calls.append(([keys.base], scriptArguments(for: chunk, of: requests, ids: ids, now: now)))
+                indexes.append(chunk)
+                start += batchSize
+            }
+            let replies = try client.evaluatePipelined(QueueScripts.enqueue, calls: calls)
+            for (reply, chunk) in zip(replies, indexes) { try collect(reply, into: &results, at: chunk, retrying: true) }
+        } catch let error as RedisError {
+            throw unknown("its retry failed too (\(error))")
+        } catch let error as QueueError {
+            throw error
+        } catch {
+            throw QueueError(.redis, "\(error)")
+        }
     }
 
     /// Refuses, before anything is written, a request list that gives one id twice or an id that
-    /// a job has already: one pipelined round trip, paid only when callers chose ids. (The
-    /// enqueue script checks again, atomically, for a race with another producer.)
-    private func checkCallerIDs(_ requests: [EnqueueRequest]) throws(QueueError) {
-        let ids = requests.compactMap(\.options.id)
-        guard !ids.isEmpty else { return }
+    /// another job has already. The second check is a round trip (the script in `check` mode),
+    /// paid only when callers chose ids and the list takes more than one call: one script call
+    /// checks atomically by itself.
+    private func checkCallerIDs(_ requests: [EnqueueRequest], ids: [JobID], now: Int64, alone: Bool) throws(QueueError) {
+        let chosen = requests.indices.filter { requests[$0].options.id != nil }
+        guard !chosen.isEmpty else { return }
         var seen = Set<String>()
-        for id in ids where !seen.insert(id.rawValue).inserted {
-            throw QueueError(.invalidRequest, "job id \(id) is given twice")
+        for index in chosen where !seen.insert(ids[index].rawValue).inserted {
+            throw QueueError(.invalidRequest, "job id \(ids[index]) is given twice")
         }
-        var commands: [RedisCommand] = []
-        for id in ids {
-            commands.append(RedisCommand("EXISTS", keys.job(id.rawValue)))
-            commands.append(RedisCommand("HEXISTS", keys.base + "jobs", id.rawValue))
+        if alone { return }
+        let reply = try run(QueueScripts.enqueue, scriptArguments(for: chosen, of: requests, ids: ids, now: now, mode: "check"))
+        if let flat = reply.array, flat.count == 2, flat[1].string == "exists" {
+            throw QueueError(.invalidRequest, takenMessage(flat[0].string ?? "?"))
         }
-        let replies: [RedisValue]
-        do {
-            replies = try client.pipeline(commands)
-        } catch {
-            throw QueueError(error)
-        }
-        for (index, id) in ids.enumerated() where replies[index * 2].int == 1 || replies[index * 2 + 1].int == 1 {
-            throw QueueError(.invalidRequest, "a job with id \(id) already exists")
-        }
+    }
+
+    private func takenMessage(_ id: String) -> String {
+        "a job with id \(id) already exists, with another name, arguments or options"
     }
 
     private func check(_ replies: [RedisValue]) throws(QueueError) {
@@ -162,8 +254,7 @@ public final class JobStore {
     }
 
     /// One MULTI/EXEC for plain jobs: records, queue pushes, bookkeeping, wake-ups.
-    private func transaction(for chunk: ArraySlice<Int>, requests: [EnqueueRequest], now: Int64,
-                             results: inout [EnqueueResult?]) -> [RedisCommand] {
+    private func transaction(for chunk: ArraySlice<Int>, requests: [EnqueueRequest], ids: [JobID], now: Int64) -> [RedisCommand] {
         var hset = RedisCommand("HSET", keys.base + "jobs")
         hset.reserve(bytes: chunk.count * 300, arguments: 2 + chunk.count * 2)
         // One RPUSH per queue and priority, built as the ids are minted (a batch usually has
@@ -177,7 +268,7 @@ public final class JobStore {
         // (which includes the name) or the queue changes, so a batch of one kind costs one.
         var named: [(queue: String, name: String, count: Int)] = []
         for index in chunk {
-            let id = JobID.generate(milliseconds: now, using: &generator)
+            let id = ids[index]
             // Jobs of one name and options share the record around their arguments: build it
             // once per run of such requests. Compared in place: copying a request retains strings.
             if previousIndex < 0 || !requests[index].sameTemplate(as: requests[previousIndex]) {
@@ -206,7 +297,6 @@ public final class JobStore {
             }
             levels[level].push.append(id.rawValue)
             levels[level].count += 1
-            results[index] = EnqueueResult(id: id, state: .queued, duplicate: false)
         }
         var commands = [RedisCommand("MULTI"), hset]
         var perQueue: [String: Int] = [:]
@@ -232,15 +322,17 @@ public final class JobStore {
         return commands
     }
 
-    private func scriptArguments(for requests: [EnqueueRequest], now: Int64) -> RedisCommand {
+    private func scriptArguments(for indexes: [Int], of requests: [EnqueueRequest], ids: [JobID], now: Int64,
+                                 mode: String = "") -> RedisCommand {
         var command = RedisCommand()
-        command.reserve(bytes: requests.count * 300, arguments: 2 + requests.count * 7)
+        command.reserve(bytes: indexes.count * 300, arguments: 3 + indexes.count * 7)
         command.append(String(now))
-        command.append(requests.count)
-        for request in requests {
+        command.append(indexes.count)
+        command.append(mode)
+        for index in indexes {
+            let request = requests[index]
             let options = request.options
-            let id = options.id ?? JobID.generate(milliseconds: now, using: &generator)
-            command.append(id.rawValue)
+            command.append(ids[index].rawValue)
             command.append(options.queue)
             command.append(options.priority)
             command.append(String(options.runAt ?? 0))
@@ -251,16 +343,24 @@ public final class JobStore {
         return command
     }
 
-    private func collect(_ reply: RedisValue, into results: inout [EnqueueResult?], at indexes: [Int]) throws(QueueError) {
+    /// Reads a script reply into `results`. A `repeat:STATE` is a job this call describes that
+    /// exists already: on a retry the lost call wrote it (the caller's call, not a repeat).
+    private func collect(_ reply: RedisValue, into results: inout [EnqueueResult?], at indexes: [Int],
+                         retrying: Bool = false) throws(QueueError) {
         if case .error(let message) = reply { throw QueueError(.redis, "enqueue: \(message)") }
         if let flat = reply.array, flat.count == 2, flat[1].string == "exists" {
-            throw QueueError(.invalidRequest, "a job with id \(flat[0].string ?? "?") already exists")
+            throw QueueError(.invalidRequest, takenMessage(flat[0].string ?? "?"))
         }
         guard let flat = reply.array, flat.count == indexes.count * 2 else { throw QueueError(.redis, "enqueue: unexpected reply") }
         for (position, index) in indexes.enumerated() {
             let id = JobID(flat[position * 2].string ?? "")
             let state = flat[position * 2 + 1].string ?? ""
-            results[index] = EnqueueResult(id: id, state: JobState(rawValue: state), duplicate: state == "duplicate")
+            if state.hasPrefix("repeat:") {
+                results[index] = EnqueueResult(id: id, state: JobState(rawValue: String(state.dropFirst(7))), duplicate: false,
+                                               repeated: !retrying)
+            } else {
+                results[index] = EnqueueResult(id: id, state: JobState(rawValue: state), duplicate: state == "duplicate")
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import DroverCore
 import DroverRedis
 
 /// The one error type of DroverQueue: what a store operation could not do.
@@ -16,6 +17,11 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
         public static let refused = Code(name: "refused")
         /// Redis answered with an error (a script error is a bug in Drover: please report it).
         public static let redis = Code(name: "Redis error")
+        /// An enqueue was sent but no reply came, and its retry got none either: the jobs in
+        /// `unconfirmed` may or may not have been written. Enqueueing them again with the same
+        /// ids (and the same name, arguments and options) is safe: a job that exists is returned,
+        /// not written twice.
+        public static let outcomeUnknown = Code(name: "outcome unknown")
         public var description: String { name }
     }
 
@@ -25,6 +31,10 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The Redis error behind it, if any.
     public var underlying: RedisError?
+    /// For `.outcomeUnknown`: the ids of the jobs whose enqueue is not confirmed (the ids they
+    /// were sent with), and how many jobs of the call were confirmed.
+    public var unconfirmed: [JobID] = []
+    public var confirmed = 0
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, underlying: RedisError? = nil) {

@@ -164,28 +164,74 @@ public final class RedisClient {
         return opened
     }
 
+    /// Logs in (`AUTH`, `SELECT`) and learns the connection's server id (`CLIENT ID`), in one
+    /// round trip. The id lets a retry after a lost reply fence this connection off
+    /// (`fenceDroppedConnection`); it must be known before anything else is sent, since a lost
+    /// reply loses every reply after it. A server that refuses `CLIENT` (an ACL) leaves it nil.
     private func login(_ connection: RedisConnection) throws(RedisError) {
         let url = options.url
+        var commands: [RedisCommand] = []
         if let password = url.password {
             var auth = RedisCommand("AUTH")
             if let user = url.username { auth.append(user) }
             auth.append(password)
-            do {
-                try connection.command(auth)
-            } catch {
+            commands.append(auth)
+        }
+        if url.database != 0 { commands.append(RedisCommand("SELECT", String(url.database))) }
+        commands.append(RedisCommand("CLIENT", "ID"))
+        for command in commands { try connection.append(command) }
+        // A server busy with a script refuses CLIENT ID but serves AUTH (and SCRIPT KILL after
+        // it): the connection is still made, without an id.
+        var replies: [RedisValue] = []
+        for command in commands { replies.append(try connection.readReply(command: command.name, returningUnavailable: true)) }
+        for reply in replies.dropLast() {
+            if case .error(let message) = reply, RedisConnection.isUnavailableReply(message) {
+                throw RedisError(.unavailable, "\(connection.peer) \(RedisConnection.cannotServeNow): \(message)")
+            }
+        }
+        var index = 0
+        if url.password != nil {
+            if case .error(let message) = replies[0] {
                 // Never echo the command's arguments: they hold the password.
                 let who = url.username.map { "user \($0)" } ?? "password"
-                throw RedisError(.authentication, "AUTH with \(who) refused by \(connection.peer): \(error.message)")
+                throw RedisError(.authentication, "AUTH with \(who) refused by \(connection.peer): \(message)")
             }
+            index += 1
         }
         if url.database != 0 {
-            do {
-                try connection.command("SELECT", String(url.database))
-            } catch where error.code == .server {
-                throw RedisError(.database, "SELECT \(url.database) refused by \(connection.peer): \(error.message) "
+            if case .error(let message) = replies[index] {
+                throw RedisError(.database, "SELECT \(url.database) refused by \(connection.peer): \(message) "
                     + "(the server's databases setting bounds the URL's db)")
             }
+            index += 1
         }
+        connection.serverID = replies[index].int
+    }
+
+    /// The server id and address of the connection that the last lost reply dropped.
+    private var dropped: (id: Int, address: String)?
+
+    /// Makes sure that the connection dropped by the last lost reply runs nothing more: kills it
+    /// at the server (`CLIENT KILL ID`, which runs after whatever that connection's server had
+    /// already read and run, and discards the rest). Without this, a request still in flight on
+    /// it (held back by the network, or waiting in a stalled server's socket buffer) could run
+    /// after its retry: the retry would then not be the only copy. Costs one round trip, on the
+    /// retry only.
+    /// - Returns: false when it cannot be done: the id is unknown (`CLIENT ID` refused, or no
+    ///   connection was dropped), the client is connected elsewhere now (a failover: ids are per
+    ///   server), or `CLIENT KILL` is refused.
+    /// - Throws: a connection error.
+    public func fenceDroppedConnection() throws(RedisError) -> Bool {
+        guard let dropped else { return false }
+        _ = try connect()
+        guard connectedTo == dropped.address else { return false }
+        do {
+            try command("CLIENT", "KILL", "ID", String(dropped.id))
+        } catch where !error.isUnavailable {
+            return false
+        }
+        self.dropped = nil
+        return true
     }
 
     // MARK: - Commands
@@ -268,7 +314,12 @@ public final class RedisClient {
     /// Records a failure: a connection-level one (or a replica's READONLY after a failover)
     /// closes the connection so the next call reconnects (and re-asks the sentinels).
     func noteFailure(_ error: RedisError) -> RedisError {
+        var error = error
         if error.isUnavailable || error.message.contains("READONLY") {
+            // A connection error after connect: the request had gone out (a READONLY reply
+            // says it did not run).
+            if error.isUnavailable { error.requestSent = true }
+            if let id = connection?.serverID, let connectedTo { dropped = (id, connectedTo) }
             connection = nil
             lastError = error
             if error.message.contains(RedisConnection.cannotServeNow) {

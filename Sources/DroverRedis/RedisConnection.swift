@@ -32,17 +32,21 @@ public final class RedisConnection {
     private(set) var spinSkipRun = 0
     static let spinMissesBeforeSkipping = 8
 
+    /// The server's id for this connection (`CLIENT ID`), when `RedisClient` asked for it at
+    /// connect; `RedisClient.fenceDroppedConnection` kills the connection by it.
+    public internal(set) var serverID: Int?
+
     /// Connects over TCP.
     /// - Throws: `RedisError` `.connectionRefused`, `.timeout` or `.connectionLost`.
     public init(host: String, port: Int, connectTimeout: Duration, commandTimeout: Duration) throws(RedisError) {
-        peer = "\(host):\(port)"
+        let peer = "\(host):\(port)"
+        self.peer = peer
         self.commandTimeout = commandTimeout
         ignoreSIGPIPE()
-        guard let ctx = redisConnectWithTimeout(host, Int32(port), timeval(connectTimeout)) else {
-            throw RedisError(.connectionLost, "cannot allocate a hiredis context for \(peer)")
+        let ctx = try RedisConnection.connectRetrying(peer: peer, within: connectTimeout) { attempt in
+            redisConnectWithTimeout(host, Int32(port), timeval(attempt))
         }
         context = ctx
-        try checkConnected()
         _ = redisEnableKeepAlive(ctx)  // notice a dead peer on an idle connection
         try setTimeout(commandTimeout)
         closeOnExec()
@@ -54,11 +58,9 @@ public final class RedisConnection {
         peer = unixPath
         self.commandTimeout = commandTimeout
         ignoreSIGPIPE()
-        guard let ctx = redisConnectUnixWithTimeout(unixPath, timeval(connectTimeout)) else {
-            throw RedisError(.connectionLost, "cannot allocate a hiredis context for \(peer)")
+        context = try RedisConnection.connectRetrying(peer: unixPath, within: connectTimeout) { attempt in
+            redisConnectUnixWithTimeout(unixPath, timeval(attempt))
         }
-        context = ctx
-        try checkConnected()
         try setTimeout(commandTimeout)
         closeOnExec()
     }
@@ -73,10 +75,41 @@ public final class RedisConnection {
 
     deinit { redisFree(context) }
 
-    private func checkConnected() throws(RedisError) {
-        if context.pointee.err != 0 {
-            // No redisFree here: every stored property is set, so deinit runs and frees it.
-            throw currentError(command: "connect")
+    /// Connects within `timeout` in several attempts: a connect that fails fast (refused, the
+    /// socket file missing: a server restarting) is tried again after a short pause, and one
+    /// that times out is tried again at once, each attempt with a share of the time left.
+    ///
+    /// Why: a lost SYN is resent by the kernel only after its initial retransmission timeout of
+    /// one second (RFC 6298 section 2.1; Linux's `TCP_TIMEOUT_INIT`), so with a connect
+    /// timeout of about a second a single lost packet failed the whole connect; a new attempt
+    /// sends a new SYN at once. The first attempt gets a quarter of the timeout (at least
+    /// 100 ms), each later one twice the one before, the last one what is left.
+    static func connectRetrying(peer: String, within timeout: Duration,
+                                _ attempt: (Duration) -> UnsafeMutablePointer<redisContext>?)
+        throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        let deadline = ContinuousClock.now + timeout
+        var slice = min(timeout, max(timeout / 4, .milliseconds(100)))
+        var pause = Duration.milliseconds(20)
+        while true {
+            let started = ContinuousClock.now
+            let left = deadline - started
+            guard let ctx = attempt(min(slice, max(left, .milliseconds(1)))) else {
+                throw RedisError(.connectionLost, "cannot allocate a hiredis context for \(peer)")
+            }
+            if ctx.pointee.err == 0 { return ctx }
+            let error = errorOf(ctx, what: "connect on \(peer)")
+            redisFree(ctx)
+            let now = ContinuousClock.now
+            guard error.code == .timeout || error.code == .connectionRefused || error.message.contains("unreachable")
+                    || error.message.contains("No route to host"),
+                  now < deadline else { throw error }
+            if error.code != .timeout, now - started < slice {
+                // A fast failure: wait a little (doubling) rather than spin on a closed port.
+                sleepFor(min(pause, deadline - now))
+                pause = min(pause * 2, .milliseconds(200))
+                if ContinuousClock.now >= deadline { throw error }
+            }
+            slice = slice * 2
         }
     }
 
@@ -145,6 +178,13 @@ public final class RedisConnection {
 
     /// Reads the next reply (flushing queued commands first).
     public func readReply(command: String = "") throws(RedisError) -> RedisValue {
+        try readReply(command: command, returningUnavailable: false)
+    }
+
+    /// Reads the next reply; with `returningUnavailable`, a "cannot serve now" reply (LOADING,
+    /// BUSY …) is returned as an `.error` value like any other error reply, and the connection
+    /// stays usable.
+    func readReply(command: String, returningUnavailable: Bool) throws(RedisError) -> RedisValue {
         guard !isBroken else { throw RedisError(.connectionLost, "connection to \(peer) is closed") }
         var raw: UnsafeMutableRawPointer?
         var status = Int32(REDIS_OK)
@@ -175,7 +215,7 @@ public final class RedisConnection {
         // A server that cannot serve now (loading its data, stuck in a script, without its
         // master) is unavailable, like one that cannot be reached: callers wait and retry, the
         // API answers 503. The connection is dropped, since later replies of a pipeline are unread.
-        if case .error(let message) = value, Self.isUnavailableReply(message) {
+        if !returningUnavailable, case .error(let message) = value, Self.isUnavailableReply(message) {
             throw markBroken(RedisError(.unavailable, "\(peer) \(Self.cannotServeNow): \(message)"))
         }
         return value
@@ -231,12 +271,16 @@ public final class RedisConnection {
 
     /// Reads hiredis's error right after the failing call (errno included).
     private func currentError(command: String) -> RedisError {
+        RedisConnection.errorOf(context, what: command.isEmpty ? peer : "\(command) on \(peer)")
+    }
+
+    /// The error a context holds, named by `what` (the command and the peer).
+    private static func errorOf(_ context: UnsafeMutablePointer<redisContext>, what: String) -> RedisError {
         let savedErrno = errno
         let kind = context.pointee.err
         let text = withUnsafeBytes(of: context.pointee.errstr) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        let what = command.isEmpty ? peer : "\(command) on \(peer)"
         switch kind {
         case REDIS_ERR_IO:
             switch savedErrno {

@@ -41,10 +41,17 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Details: the endpoint, the server's message, the command name.
     public var message: String
 
+    /// Whether the request had been sent (wholly or in part) when the connection failed, so
+    /// the server may have run it: a reply lost to a timeout or a dropped connection. False for
+    /// a failed connect and for the fail-fast `.unavailable` inside the reconnect backoff, where
+    /// nothing was sent.
+    public var requestSent = false
+
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, requestSent: Bool = false) {
         self.code = code
         self.message = message
+        self.requestSent = requestSent
     }
 
     /// Whether Redis could not be reached at all: the caller may retry later, and a producer

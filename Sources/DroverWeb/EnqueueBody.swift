@@ -8,7 +8,7 @@ import Foundation
 enum EnqueueBody {
     static let fields: Set<String> = [
         "name", "queue", "args", "in", "at", "priority", "unique_key", "max_attempts",
-        "soft_time_limit", "time_limit", "result_ttl",
+        "soft_time_limit", "time_limit", "result_ttl", "id",
     ]
 
     /// Parses and checks a body.
@@ -42,6 +42,10 @@ enum EnqueueBody {
         if let key = members["unique_key"], key != .null {
             guard let text = key.string else { throw WebError.badRequest("unique_key must be a string") }
             options.uniqueKey = text
+        }
+        if let id = members["id"], id != .null {
+            guard let text = id.string else { throw WebError.badRequest("id must be a string") }
+            options.id = JobID(text)
         }
         options.softTimeLimit = try span(members["soft_time_limit"], "soft_time_limit")
         options.timeLimit = try span(members["time_limit"], "time_limit")

@@ -96,12 +96,13 @@ enum OpenAPIDocument {
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnqueueRequest"}}}},
         "responses": {
           "201": {"description": "enqueued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnqueuedJob"}}}},
-          "200": {"description": "a live job already holds the unique key: that job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnqueuedJob"}}}},
+          "200": {"description": "a live job already holds the unique key (`duplicate`), or a job with this `id` is this job (`repeated`, a retry): that job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnqueuedJob"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "413": {"$ref": "#/components/responses/TooLarge"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
+          "503": {"$ref": "#/components/responses/Unavailable"},
+          "504": {"description": "the enqueue reached Redis but its reply was lost, twice: whether the job was written is unknown (code `outcome_unknown`); send the same body again with `\"id\"` set to the `id` given here", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
       }
     },
@@ -258,7 +259,7 @@ enum OpenAPIDocument {
     "schemas": {
       "Error": {
         "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "id": {"type": "string", "description": "with `outcome_unknown`: the id of the job whose enqueue is unconfirmed"}}}}
       },
       "Health": {
         "type": "object", "required": ["status", "redis"],
@@ -293,7 +294,7 @@ enum OpenAPIDocument {
           "cancel_requested": {"type": "boolean"}
         }
       },
-      "EnqueuedJob": {"allOf": [{"$ref": "#/components/schemas/Job"}, {"type": "object", "required": ["duplicate"], "properties": {"duplicate": {"type": "boolean"}}}]},
+      "EnqueuedJob": {"allOf": [{"$ref": "#/components/schemas/Job"}, {"type": "object", "required": ["duplicate"], "properties": {"duplicate": {"type": "boolean"}, "repeated": {"type": "boolean"}}}]},
       "CanceledJob": {"allOf": [{"$ref": "#/components/schemas/Job"}, {"type": "object", "required": ["outcome"], "properties": {"outcome": {"type": "string", "enum": ["canceled", "requested"]}}}]},
       "JobPage": {
         "type": "object", "required": ["jobs", "total", "offset", "limit", "state", "queue", "order"],
@@ -324,6 +325,7 @@ enum OpenAPIDocument {
         "type": "object", "required": ["name"], "additionalProperties": false,
         "properties": {
           "name": {"type": "string", "minLength": 1}, "queue": {"allOf": [{"$ref": "#/components/schemas/QueueName"}], "default": "default"}, "args": {"description": "any JSON (default {})"},
+          "id": {"type": "string", "minLength": 1, "pattern": "^[^\\u0000-\\u0020\\u007f]+$", "description": "the job's id, at most 200 bytes (default: a new one); the same job sent again with its id is returned, not copied"},
           "in": {"type": ["string", "number"], "description": "delay: seconds, or 30s, 5m, 1h30m"},
           "at": {"type": "string", "format": "date-time"},
           "priority": {"type": "integer", "minimum": -1000, "maximum": 1000},

@@ -17,12 +17,16 @@ extension WebAPI {
             let result = try store.enqueue(enqueue)
             return (result, try store.job(result.id))
         }
-        let extra: [String: JSONValue] = ["duplicate": .bool(result.duplicate)]
+        // A repeat (the same job sent again with its id) is answered like a duplicate: 200 and
+        // the job that exists. The store's own retry after a lost reply is not a repeat: 201.
+        let existed = result.duplicate || result.repeated
+        let extra: [String: JSONValue] = ["duplicate": .bool(result.duplicate), "repeated": .bool(result.repeated)]
         guard let job else {
-            return Response.json("{\"duplicate\":\(result.duplicate),\"id\":\(JSONWriter.quoted(result.id.rawValue))}",
-                                 status: result.duplicate ? .ok : .created)
+            let id = JSONWriter.quoted(result.id.rawValue)
+            return Response.json("{\"duplicate\":\(result.duplicate),\"id\":\(id),\"repeated\":\(result.repeated)}",
+                                 status: existed ? .ok : .created)
         }
-        return Response.json(JobJSON.text(job, extra: extra), status: result.duplicate ? .ok : .created)
+        return Response.json(JobJSON.text(job, extra: extra), status: existed ? .ok : .created)
     }
 
     /// `POST /api/v1/failed/requeue` with `{"ids": [...]}`, `{"queue": "Q"}` or `{}` (every

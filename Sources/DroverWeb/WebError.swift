@@ -9,10 +9,12 @@ public struct WebError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status.
     public var status: HTTPResponse.Status
     /// A stable, machine-readable code: `bad_request`, `unauthorized`, `not_found`, `conflict`,
-    /// `payload_too_large`, `redis_unavailable`, `internal`.
+    /// `payload_too_large`, `redis_unavailable`, `outcome_unknown`, `internal`.
     public var code: String
     /// What went wrong, in words.
     public var message: String
+    /// With `outcome_unknown`: the id of the job whose enqueue is unconfirmed.
+    public var jobID: String?
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
@@ -42,6 +44,11 @@ public struct WebError: Error, Sendable, CustomStringConvertible {
         case .invalidRequest: self.init(.badRequest, "bad_request", error.message)
         case .notFound: self.init(.notFound, "not_found", error.message)
         case .refused: self.init(.conflict, "conflict", error.message)
+        // Not 503: Redis may have written the job. The id lets the client check it, or send the
+        // same job again with it (which returns the job instead of a copy).
+        case .outcomeUnknown:
+            self.init(.gatewayTimeout, "outcome_unknown", error.message)
+            jobID = error.unconfirmed.first?.rawValue
         default: self.init(.internalServerError, "internal", error.message)
         }
     }
@@ -66,7 +73,8 @@ public struct WebError: Error, Sendable, CustomStringConvertible {
 
     /// The JSON body.
     public var json: String {
-        "{\"error\":{\"code\":\(JSONWriter.quoted(code)),\"message\":\(JSONWriter.quoted(message))}}"
+        let id = jobID.map { ",\"id\":" + JSONWriter.quoted($0) } ?? ""
+        return "{\"error\":{\"code\":\(JSONWriter.quoted(code)),\"message\":\(JSONWriter.quoted(message))\(id)}}"
     }
 
     /// The response.

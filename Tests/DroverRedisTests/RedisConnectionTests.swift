@@ -174,17 +174,54 @@ import Testing
         let server = try RedisServer()
         let client = server.client()
         server.stop()
-        let started = ContinuousClock.now
+        var started = ContinuousClock.now
         do {
             try client.command("PING")
             Issue.record("expected an error")
         } catch {
             #expect(error.isUnavailable)
             #expect(error.code == .connectionRefused)
+            #expect(!error.requestSent)
         }
-        // Inside the backoff window the client fails fast without touching the network.
+        // Bounded by the connect timeout (500 ms), which a refused connect spends trying again.
+        #expect(ContinuousClock.now - started < .milliseconds(900))
+        started = ContinuousClock.now
         #expect { try client.command("PING") } throws: { ($0 as? RedisError)?.isUnavailable == true }
-        #expect(ContinuousClock.now - started < .milliseconds(500))  // bounded by the connect timeout
+        #expect(ContinuousClock.now - started < .milliseconds(900))
+    }
+
+    /// A connect refused (the server restarting) or timed out (a lost SYN, resent by the kernel
+    /// only after a second) is tried again within the connect timeout.
+    @Test func aConnectIsRetriedWithinTheConnectTimeout() throws {
+        let server = try RedisServer()
+        server.stop()
+        var options = RedisClient.Options(url: server.url)
+        options.connectTimeout = .seconds(5)
+        let client = RedisClient(options: options)
+        // The server comes back while the client is connecting: the socket is missing, then
+        // refuses, then accepts.
+        let restart = Thread { try? server.start() }
+        restart.start()
+        #expect(try client.command("PING") == .status("PONG"))
+    }
+
+    /// A reply lost after the command went out says so (`requestSent`): the command may have
+    /// run. A failed connect sent nothing.
+    @Test func aLostReplyIsToldFromAFailedConnect() throws {
+        let server = try RedisServer()
+        var options = RedisClient.Options(url: server.url)
+        options.commandTimeout = .milliseconds(200)
+        let client = RedisClient(options: options)
+        try client.command("PING")
+        let pid = try #require(server.pid)
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        do {
+            try client.command("SET", "k", "v")
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.code == .timeout && error.requestSent)
+        }
     }
 
     @Test func commandTimeoutOnStalledServer() throws {

@@ -33,10 +33,11 @@ final class WebHarness {
     /// `redisArguments` go to redis-server (`--requirepass`); `configure` changes the settings
     /// last (a wrong password, short timeouts, allowed hosts).
     static func with(token: String? = WebHarness.token, openReads: Bool = false, periodic: [PeriodicEntry] = [],
-                     bodyLimit: Int? = nil, redisArguments: [String] = [], configure: (inout WebSettings) -> Void = { _ in },
+                     bodyLimit: Int? = nil, redisArguments: [String] = [], redisCommandTimeout: Duration? = nil,
+                     configure: (inout WebSettings) -> Void = { _ in },
                      _ body: (WebHarness) async throws -> Void) async throws {
         let harness = try await start(token: token, openReads: openReads, periodic: periodic, bodyLimit: bodyLimit,
-                                      redisArguments: redisArguments, configure: configure)
+                                      redisArguments: redisArguments, redisCommandTimeout: redisCommandTimeout, configure: configure)
         do {
             try await body(harness)
         } catch {
@@ -47,7 +48,8 @@ final class WebHarness {
     }
 
     static func start(token: String?, openReads: Bool, periodic: [PeriodicEntry], bodyLimit: Int?,
-                      redisArguments: [String] = [], configure: (inout WebSettings) -> Void = { _ in }) async throws -> WebHarness {
+                      redisArguments: [String] = [], redisCommandTimeout: Duration? = nil,
+                      configure: (inout WebSettings) -> Void = { _ in }) async throws -> WebHarness {
         let redis = try RedisServer(arguments: redisArguments)
         var settings = WebSettings(redis: redis.url)
         settings.host = "127.0.0.1"
@@ -56,6 +58,10 @@ final class WebHarness {
         settings.openReads = openReads
         settings.periodic = periodic
         if let bodyLimit { settings.bodyLimit = bodyLimit }
+        if let redisCommandTimeout {
+            settings.redis.commandTimeout = redisCommandTimeout
+            settings.redis.connectTimeout = redisCommandTimeout + .milliseconds(100)
+        }
         configure(&settings)
         let server = WebServer(settings: settings)
         let listening = ListeningPort()

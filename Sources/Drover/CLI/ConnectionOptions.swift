@@ -71,6 +71,7 @@ struct CLIFailure: Error, CustomStringConvertible {
     init(_ error: QueueError) {
         switch error.code {
         case .unavailable: status = ExitStatus.unavailable
+        case .outcomeUnknown: status = ExitStatus.outcomeUnknown
         case .invalidRequest: status = ExitStatus.usage
         // Wrong credentials are configuration: retrying (or systemd restarting) cannot fix them.
         case _ where error.underlying?.code == .authentication || error.underlying?.code == .database:

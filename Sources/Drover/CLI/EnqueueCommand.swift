@@ -40,6 +40,9 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "A unique key: while a job with this key is live, its id is returned instead.")
     var unique: String?
 
+    @Option(help: ArgumentHelp("The job's id (default: a new one). Enqueueing the same job again with its id returns it instead of a copy: after exit status 75, repeat the command with --id and the id it printed.", valueName: "id"))
+    var id: String?
+
     @Option(help: "Attempts before the job fails for good.")
     var maxAttempts: Int = 25
 
@@ -62,6 +65,7 @@ struct EnqueueCommand: ParsableCommand {
         if delay != nil && at != nil { throw ValidationError("use --in or --at, not both") }
         if count < 1 { throw ValidationError("--count must be at least 1") }
         if count > 1 && unique != nil { throw ValidationError("--unique cannot be combined with --count") }
+        if count > 1 && id != nil { throw ValidationError("--id cannot be combined with --count") }
         if let problem = JSONSyntax.problem(args) { throw ValidationError("--args is \(problem): \(args.prefix(80))") }
     }
 
@@ -71,6 +75,7 @@ struct EnqueueCommand: ParsableCommand {
             options.queue = queue
             options.priority = priority
             options.uniqueKey = unique
+            options.id = id.map(JobID.init)
             options.maxAttempts = maxAttempts
             options.softTimeLimit = try softTimeLimit.map(parseSpan)
             options.timeLimit = try timeLimit.map(parseSpan)
@@ -87,12 +92,22 @@ struct EnqueueCommand: ParsableCommand {
             let store = try connection.store()
             let request = EnqueueRequest(name: name, argsJSON: args, options: options)
             if count == 1 {
-                let result = try store.enqueue(request)
+                let result: EnqueueResult
+                do {
+                    result = try store.enqueue(request)
+                } catch let error as QueueError where error.code == .outcomeUnknown {
+                    var failure = CLIFailure(error)
+                    let id = error.unconfirmed.first?.rawValue ?? "?"
+                    failure.message += ". Check it with `drover status \(id)`, or run the same command again with --id \(id)"
+                        + " (it returns the job if it was written)"
+                    throw failure
+                }
                 if json {
                     if let job = try store.job(result.id) {
                         var value = job.json
                         if case .object(var members) = value {
                             members["duplicate"] = .bool(result.duplicate)
+                            members["repeated"] = .bool(result.repeated)
                             value = .object(members)
                         }
                         printJSON(value)
@@ -101,6 +116,8 @@ struct EnqueueCommand: ParsableCommand {
                     }
                 } else if result.duplicate {
                     print("\(result.id) (already live with unique key \(unique ?? ""))")
+                } else if result.repeated {
+                    print("\(result.id) \(result.state?.rawValue ?? "") on \(queue) (enqueued before with this id)")
                 } else {
                     print("\(result.id) \(result.state?.rawValue ?? "") on \(queue)")
                 }
@@ -110,10 +127,25 @@ struct EnqueueCommand: ParsableCommand {
             var done = 0
             var first: JobID?
             var last: JobID?
-            // Chunks of 10,000 keep memory flat for a --count of millions.
+            // Chunks of 10,000 keep memory flat for a --count of millions. A failure says how
+            // many jobs are confirmed: those are written, and enqueueing them again would copy them.
             while done < count {
                 let chunk = min(10_000, count - done)
-                let results = try store.enqueue(Array(repeating: request, count: chunk))
+                let results: [EnqueueResult]
+                do {
+                    results = try store.enqueue(Array(repeating: request, count: chunk))
+                } catch let error as QueueError where error.code == .outcomeUnknown {
+                    var failure = CLIFailure(error)
+                    failure.message = "\(done + error.confirmed) of \(count) jobs are confirmed enqueued on \(queue); whether "
+                        + "\(error.unconfirmed.count) more were is unknown (the enqueue was sent, but its reply was lost and so "
+                        + "was its retry's); the other \(count - done - error.confirmed - error.unconfirmed.count) were not sent. "
+                        + "First unconfirmed id: \(error.unconfirmed.first?.rawValue ?? "?"). \(error.message)"
+                    throw failure
+                } catch let error as QueueError where done > 0 {
+                    var failure = CLIFailure(error)
+                    failure.message = "\(done) of \(count) jobs are confirmed enqueued on \(queue); the rest were not: \(error.message)"
+                    throw failure
+                }
                 first = first ?? results.first?.id
                 last = results.last?.id
                 done += chunk

@@ -8,56 +8,98 @@ enum QueueScripts {
     }
 
     /// The careful enqueue path, for jobs with a unique key, a caller-chosen id or a future run
-    /// time (plain jobs take `JobStore`'s MULTI/EXEC fast path).
-    /// ARGV: now, n, then n × [id, queue, priority, due (0 = now), unique_key, record, name].
-    /// Returns a flat array of n × [id, state], where state is `queued`, `scheduled` or
-    /// `duplicate` (id is then the live job's); or, when any id of the call is taken already,
-    /// {id, `exists`} for the first such id, and nothing is written: a bad request loses
-    /// nothing and half-writes nothing.
+    /// time (plain jobs take `JobStore`'s MULTI/EXEC fast path), and for every retry after a
+    /// lost reply.
+    /// ARGV: now, n, mode, then n × [id, queue, priority, due (0 = now), unique_key, record, name].
+    /// Returns a flat array of n × [id, state], where state is `queued`, `scheduled`,
+    /// `duplicate` (id is then the live job's), or `repeat:STATE` when a job with this id is the
+    /// job this call describes (a repeat of an earlier call: nothing is written for it, STATE is
+    /// its state now); or, when any id of the call is taken by another job, {id, `exists`} for
+    /// the first such id, and nothing is written: a bad request loses nothing and half-writes
+    /// nothing. Mode `check` only looks: it returns that {id, `exists`}, or an empty array.
     static let enqueue = script("enqueue", #"""
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
-for j = 0, n - 1 do
-  local id = ARGV[3 + j * 7]
-  if redis.call('EXISTS', P .. 'job:' .. id) == 1 or redis.call('HEXISTS', P .. 'jobs', id) == 1 then
-    return {id, 'exists'}
-  end
+-- What a producer said about a job, all but when: its record's header without the enqueue
+-- time, then its document without the creation time (both are times of the call, not of the
+-- job: a retry, or a repeated `--in 30s`, has others). The document's last member is its
+-- creation time when it has one (`EnqueueRequest.recordParts`).
+local function described(q, pri, maxa, rttl, fttl, doc)
+  return q .. ' ' .. pri .. ' ' .. maxa .. ' ' .. rttl .. ' ' .. fttl .. '\n'
+    .. (string.gsub(doc, ',"created_at":%d+}$', '}'))
 end
+-- nil when no job has this id; false when another job has it; the job's state when it is the
+-- job the record `rec` describes.
+local function same_job(id, rec)
+  local key = P .. 'job:' .. id
+  local stored = nil
+  if redis.call('EXISTS', key) == 0 then
+    stored = redis.call('HGET', P .. 'jobs', id)
+    if not stored then return nil end
+  end
+  local q, pri, maxa, rttl, fttl, _, doc = parse_record(rec)
+  local wanted = described(q, pri, maxa, rttl, fttl, doc)
+  if stored then
+    local sq, spri, smaxa, srttl, sfttl, _, sdoc = parse_record(stored)
+    if not sdoc or described(sq, spri, smaxa, srttl, sfttl, sdoc) ~= wanted then return false end
+    if redis.call('HEXISTS', P .. 'running', id) == 1 then return 'started' end
+    if redis.call('HEXISTS', P .. 'done', id) == 1 then return 'finished' end
+    if redis.call('ZSCORE', P .. 'scheduled:' .. sq, id) then return 'scheduled' end
+    return 'queued'
+  end
+  local f = redis.call('HMGET', key, 'queue', 'priority', 'max_attempts', 'result_ttl', 'failure_ttl', 'doc', 'state')
+  if not (f[1] and f[2] and f[3] and f[4] and f[5] and f[6] and f[7]) then return false end
+  if described(f[1], tonumber(f[2]), tonumber(f[3]), tonumber(f[4]), tonumber(f[5]), f[6]) ~= wanted then return false end
+  return f[7]
+end
+local repeated = {}
+for j = 0, n - 1 do
+  local b = 4 + j * 7
+  local state = same_job(ARGV[b], ARGV[b + 5])
+  if state == false then return {ARGV[b], 'exists'} end
+  repeated[j] = state
+end
+if ARGV[3] == 'check' then return {} end
 local out = {}
 local woken = {}
 local counted = {}
 for j = 0, n - 1 do
-  local b = 3 + j * 7
+  local b = 4 + j * 7
   local id, q, pri, due, uk, rec = ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), ARGV[b + 4], ARGV[b + 5]
   local live = nil
-  if uk ~= '' then
-    local other = redis.call('GET', P .. 'unique:' .. uk)
-    if other then
-      local st = redis.call('HGET', P .. 'job:' .. other, 'state')
-      if st == 'queued' or st == 'scheduled' or st == 'started' or redis.call('HEXISTS', P .. 'jobs', other) == 1 then
-        live = other
+  if repeated[j] then
+    out[#out + 1] = id
+    out[#out + 1] = 'repeat:' .. repeated[j]
+  else
+    if uk ~= '' then
+      local other = redis.call('GET', P .. 'unique:' .. uk)
+      if other then
+        local st = redis.call('HGET', P .. 'job:' .. other, 'state')
+        if st == 'queued' or st == 'scheduled' or st == 'started' or redis.call('HEXISTS', P .. 'jobs', other) == 1 then
+          live = other
+        end
       end
     end
-  end
-  if live then
-    out[#out + 1] = live
-    out[#out + 1] = 'duplicate'
-  else
-    if uk ~= '' then redis.call('SET', P .. 'unique:' .. uk, id) end
-    redis.call('HSET', P .. 'jobs', id, rec)
-    local state = 'queued'
-    if due > now then
-      state = 'scheduled'
-      schedule(q, id, due)
+    if live then
+      out[#out + 1] = live
+      out[#out + 1] = 'duplicate'
     else
-      push(q, pri, {id}, false)
-      woken[q] = (woken[q] or 0) + 1
+      if uk ~= '' then redis.call('SET', P .. 'unique:' .. uk, id) end
+      redis.call('HSET', P .. 'jobs', id, rec)
+      local state = 'queued'
+      if due > now then
+        state = 'scheduled'
+        schedule(q, id, due)
+      else
+        push(q, pri, {id}, false)
+        woken[q] = (woken[q] or 0) + 1
+      end
+      counted[q] = (counted[q] or 0) + 1
+      -- By job name, for /metrics (JobMetrics's `metrics:Q`, beside the workers' counts).
+      redis.call('HINCRBY', P .. 'metrics:' .. q, 'enqueued ' .. ARGV[b + 6], 1)
+      out[#out + 1] = id
+      out[#out + 1] = state
     end
-    counted[q] = (counted[q] or 0) + 1
-    -- By job name, for /metrics (JobMetrics's `metrics:Q`, beside the workers' counts).
-    redis.call('HINCRBY', P .. 'metrics:' .. q, 'enqueued ' .. ARGV[b + 6], 1)
-    out[#out + 1] = id
-    out[#out + 1] = state
   end
 end
 for q, count in pairs(counted) do
