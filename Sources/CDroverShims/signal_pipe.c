@@ -127,7 +127,7 @@ pid_t drover_fork(void) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    // Buffered stdio would otherwise be flushed twice, once by each process (PLATFORM.md).
+    // Buffered stdio would otherwise be flushed twice, once by each process (docs/platform.md).
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Synchronous calls run on the caller's thread. Async calls run the (blocking) Redis call on a
 /// private dispatch queue and suspend meanwhile, so they never block a thread of Swift's
-/// cooperative pool (PLATFORM.md: with 2 cores it has 2 threads, and one blocked hiredis call
+/// cooperative pool (docs/platform.md: with 2 cores it has 2 threads, and one blocked hiredis call
 /// would halve an app's concurrency). One connection, used by one call at a time.
 public final class Producer: Sendable {
     private let store: Mutex<JobStore>

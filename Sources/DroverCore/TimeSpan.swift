@@ -3,7 +3,7 @@
 ///
 /// Used for `--in 30s`, time limits, the graceful timeout and the scheduler's catch-up window.
 /// Milliseconds are the resolution because that is what the job document stores (RFC 3339 with
-/// milliseconds, DESIGN.md "Jobs"); a finer input is rounded to the nearest millisecond.
+/// milliseconds, README "Concepts"); a finer input is rounded to the nearest millisecond.
 ///
 /// `description` writes the canonical form (`1h30m`, `2s500ms`, `0s`), which parses back to the
 /// same value, so a config can be printed and re-read.

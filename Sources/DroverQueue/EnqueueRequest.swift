@@ -27,7 +27,7 @@ public struct EnqueueRequest: Sendable {
 
     /// The record around its arguments: everything but `args` is the same for every job with this
     /// name and these options, so a batch builds it once and copies the arguments in between
-    /// (building each record whole was 45 % of batched enqueue's client time, perf here).
+    /// (building each record whole was most of batched enqueue's client time in a profile).
     ///
     /// ENQUEUED_AT is when the job joins its queue: now, or for a delayed job its due time (it
     /// is promoted then), so the queue's age and the job's wait count from there without

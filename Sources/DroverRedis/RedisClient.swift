@@ -31,8 +31,8 @@ public final class RedisClient {
         /// are lost. `.zero` asks before every command.
         public var sentinelCheckInterval: Duration = .seconds(1)
         /// How long a reply is awaited by watching the socket before sleeping in the kernel
-        /// (`RedisConnection.replySpin`): 100 µs by default, which halves a producer's round trip
-        /// on this kind of virtual machine for at most 100 µs of CPU per slow reply.
+        /// (`RedisConnection.replySpin`): 100 µs by default, which shortens a producer's round trip
+        /// on a VM whose idle vCPUs halt (docs/benchmarks.md) for at most 100 µs of CPU per slow reply.
         /// `DROVER_REDIS_SPIN_US` overrides it (0 turns it off).
         public var replySpin: Duration = Options.defaultReplySpin
         /// Creates options.

@@ -5,7 +5,7 @@ import Glibc
 
 /// One hiredis connection: connect and command timeouts, binary-safe argv commands and
 /// pipelining. Not thread-safe and not shareable across `fork()`: open one per process, after the
-/// fork, and use it from one thread (PLATFORM.md).
+/// fork, and use it from one thread (docs/platform.md).
 ///
 /// Once hiredis reports an I/O or protocol error the context is dead (`isBroken`); `RedisClient`
 /// then drops it and reconnects.
@@ -226,9 +226,9 @@ public final class RedisConnection {
     /// takes a reply already buffered, a pipeline's later ones, without coming here.)
     ///
     /// Why: on a virtual machine a process that sleeps in the kernel while Redis works costs a
-    /// halted vCPU's wake-up on the reply, which is most of a round trip here (PLATFORM.md:
-    /// `redis-benchmark -c 1` runs 2–3× faster beside a busy loop). Spinning keeps the vCPU awake for
-    /// the 20–60 µs a reply takes; a reply that takes longer (a blocking fetch, a slow script)
+    /// halted vCPU's wake-up on the reply, which can be most of a round trip (docs/platform.md;
+    /// figures in docs/benchmarks.md, "Waiting for a reply"). Spinning keeps the vCPU awake for
+    /// the tens of µs a local reply takes; a reply that takes longer (a blocking fetch, a slow script)
     /// costs at most `replySpin` of CPU before the usual sleep. Each turn yields the CPU
     /// (`sched_yield`), so a spinning worker never holds off Redis or another worker that shares
     /// its core: without that, two spinning workers beside Redis on two cores lost throughput.

@@ -23,8 +23,8 @@ extension Scheduler {
             logger.warning("recovered \(recovered.count) job(s) whose lease expired", metadata: ["job_ids": "\(recovered.prefix(20))"])
         }
         // Small calls, repeated while they drop anything: each call blocks Redis while it looks
-        // at the oldest ids of every registry (expired or not), and one call of 500 ids a
-        // registry held Redis for 2-3 ms here, long enough to show in delayed jobs' lateness.
+        // at the oldest ids of every registry (expired or not), and one large call held Redis long
+        // enough to show in delayed jobs' lateness (docs/benchmarks.md, the scheduler section).
         var dropped = 0
         while dropped < 1_000_000 {
             let batch = try store.sweepExpired(now: now, budget: 100)

@@ -17,7 +17,7 @@ import Logging
 /// costs one round trip.
 ///
 /// Synchronous on purpose: it makes blocking hiredis calls, which must not run on Swift's
-/// cooperative pool (PLATFORM.md), and it owns two connections (the store's and the listener's).
+/// cooperative pool (docs/platform.md), and it owns two connections (the store's and the listener's).
 ///
 /// Several schedulers are safe because every step is one atomic script: promotion moves an id
 /// out of `scheduled:Q` in the script that queues it; a tick is fired by the script that first

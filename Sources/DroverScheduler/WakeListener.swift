@@ -7,7 +7,7 @@ import DroverSystem
 ///
 /// Why not simply `BLPOP key timeout` with the timeout set to the next due time: Redis checks
 /// blocking timeouts in its periodic cron, 10 times a second by default (`hz 10`), so such a
-/// wait ends up to 100 ms late (measured here: a 5 ms BLPOP returned after 50–100 ms). Instead
+/// wait ends up to a tenth of a second late (docs/benchmarks.md). Instead
 /// the `BLPOP` is sent with a long timeout and left outstanding, and the scheduler times its own
 /// wait with `poll(2)` on this connection's socket beside its signal pipe: the socket becomes
 /// readable when a token arrives, and the poll timeout is the next due instant, to the

@@ -1,7 +1,7 @@
 import DroverCore
 import DroverSystem
 
-/// One line a child writes to its pipe to the master (DESIGN.md "Supervisor": the child says
+/// One line a child writes to its pipe to the master (docs/internals.md: the child says
 /// when it starts and ends a job, with id and limits, and beats while idle).
 ///
 /// The wire form is one short ASCII line, so a line is written with one `write(2)` under

@@ -2,7 +2,7 @@ import DroverCore
 import DroverRedis
 import DroverSystem
 
-/// Something the master can fork and run: a name and an entry point (DESIGN.md "Processes").
+/// Something the master can fork and run: a name and an entry point (README "The supervisor").
 /// The executable wires the roles (the worker today; the scheduler and HTTP children later), so
 /// this module imports no async or HTTP module.
 public struct ChildRole: Sendable {

@@ -5,8 +5,8 @@
 ///
 /// The first early death is replaced at once: one SIGKILL or OOM kill must not delay the
 /// replacement. Every further early death in a row doubles the wait, up to ``maximum``. A child
-/// that lived ``healthyLifetime`` or more resets the count (one second by default, since a
-/// worker is up in 2–4 ms here), and so does one that finished a job: it started up fine, so
+/// that lived ``healthyLifetime`` or more resets the count (one second by default, far
+/// longer than a worker takes to come up), and so does one that finished a job: it started up fine, so
 /// its death (an operator's or the OOM killer's SIGKILL, a limit) is no start-up crash, and its
 /// replacement must come at once. A poison job that kills every child that takes it still backs
 /// off: those children die before they finish anything.

@@ -24,7 +24,7 @@ extension Supervisor {
     /// SIGKILL to the group also takes any program it `exec`ed, and a terminal's Ctrl-C reaches
     /// only the master, which decides what the children get.
     func spawn(_ pool: PoolConfig, role: ChildRole, key: String, isService: Bool) {
-        assert((try? ProcessStats.threadCount()) == 1, "the master must be single-threaded to fork (PLATFORM.md)")
+        assert((try? ProcessStats.threadCount()) == 1, "the master must be single-threaded to fork (docs/platform.md)")
         let pipe: Pipe
         do {
             pipe = try Pipe(nonBlockingRead: true, nonBlockingWrite: true)  // see MasterChannel.send
@@ -56,7 +56,7 @@ extension Supervisor {
             } catch {
                 Posix.exit(71) // EX_OSERR
             }
-            // The master's Redis socket is not the child's (PLATFORM.md: never use a connection
+            // The master's Redis socket is not the child's (docs/platform.md: never use a connection
             // inherited across fork), and hiredis does not make it close-on-exec: drop this
             // copy, so a program the worker execs does not hold it. Closing a copy sends nothing.
             store.client.disconnect()

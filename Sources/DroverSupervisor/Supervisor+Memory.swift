@@ -4,7 +4,7 @@ extension Supervisor {
     /// How often the master looks at its own file-backed resident set.
     static let memoryCheckInterval: Duration = .seconds(10)
     /// File pages faulted in since the loop settled after the last release that make the next
-    /// release worth its ~3 ms.
+    /// release worth its cost (a walk of the mappings and pagemap).
     static let releaseAfterGrowthBytes = 1 << 20
 
     /// After each READY=1: drops the code and read-only data that only starting (or reloading)
@@ -18,7 +18,7 @@ extension Supervisor {
 
     /// Every ``memoryCheckInterval`` while running, after READY's release: releases once more
     /// when the loop's first passes have run (what they ran once, the lazy binding of its calls
-    /// and the first publish, was about 2 MiB here), then watches. It gives back again what rare
+    /// and the first publish), then watches. It gives back again what rare
     /// events ran once (a crash and its recovery, a time-limit kill, a log line's formatting)
     /// when they have grown the file-backed resident set ``releaseAfterGrowthBytes`` over its
     /// settled size. Only file pages are measured: heap growth is not something a release can

@@ -2,7 +2,7 @@ import DroverCore
 import DroverSystem
 
 extension Supervisor {
-    /// Acts on the signals that arrived since the last pass (DESIGN.md's table). The handler only
+    /// Acts on the signals that arrived since the last pass (the README's signal table). The handler only
     /// wrote a byte; everything happens here, where logging and Redis are safe.
     func handleSignals() {
         guard let signalPipe else { return }

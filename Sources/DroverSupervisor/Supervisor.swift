@@ -7,7 +7,7 @@ import Logging
 /// The master: one thread, a `poll(2)` loop over the signal pipe, the children's doorbell and timers,
 /// and a short list of named steps per pass (gunicorn `Arbiter.run`, Unicorn `join`).
 ///
-/// It never starts a thread, a Task or Dispatch work, because it forks (PLATFORM.md: a child
+/// It never starts a thread, a Task or Dispatch work, because it forks (docs/platform.md: a child
 /// forked from a multi-threaded process can hang). Every Redis call it makes has a short
 /// timeout, so a Redis outage delays the loop by at most that much.
 public final class Supervisor {

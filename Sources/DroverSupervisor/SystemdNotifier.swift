@@ -4,7 +4,7 @@ import DroverSystem
 /// Talks to systemd through libsystemd's `sd_notify(3)`: a no-op returning 0 when
 /// `NOTIFY_SOCKET` is unset, so the master calls it unconditionally.
 ///
-/// `sd_notifyf` is variadic and cannot be called from Swift (PLATFORM.md): messages are built
+/// `sd_notifyf` is variadic and cannot be called from Swift (docs/platform.md): messages are built
 /// here as strings.
 struct SystemdNotifier {
     /// Half of `WATCHDOG_USEC`, as sd_watchdog_enabled(3) recommends; nil when the unit has no

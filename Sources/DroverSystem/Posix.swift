@@ -17,7 +17,7 @@ public enum Posix {
     /// Forks the process.
     ///
     /// Only safe while the process has one thread: the child gets a copy of every lock another
-    /// thread held, and Swift concurrency in the child hangs (PLATFORM.md). The supervisor asserts
+    /// thread held, and Swift concurrency in the child hangs (docs/platform.md). The supervisor asserts
     /// `ProcessStats.threadCount() == 1` in debug builds before calling this. Fork from the main
     /// thread: `PR_SET_PDEATHSIG` follows the thread that forked, not the process.
     ///

@@ -33,8 +33,8 @@ struct MetricsSnapshot: Sendable {
 /// The totals are absolute values read from Redis, and a swift-prometheus counter only adds,
 /// so each scrape resets a counter and adds the stored total. The registry and its series live
 /// as long as the server: making a series (validating and pre-rendering its labels) is what
-/// costs, about 6 µs each, so a fresh registry per scrape took 10 ms for 100 queues, where
-/// updating existing series takes well under one. Scrapes are serialized by the lock (so one
+/// costs, so a fresh registry per scrape costs far more than updating existing series
+/// (docs/benchmarks.md, `bench web`). Scrapes are serialized by the lock (so one
 /// never emits while another has reset a counter), and a series not seen in a scrape (a
 /// queue that went away) is unregistered.
 ///

@@ -6,7 +6,7 @@ import Foundation
 /// hiredis calls of HTTP handlers.
 ///
 /// Why: a hiredis call blocks its thread for a round trip (or a whole connect timeout while Redis
-/// is down), and Swift's cooperative pool has one thread per core (2 here, PLATFORM.md), so a
+/// is down), and Swift's cooperative pool has one thread per core (2 here, docs/platform.md), so a
 /// handler that called Redis directly would stall every other request and NIO's event loops
 /// behind it. Handlers hand a closure to this pool and await a continuation instead.
 public final class RedisPool: Sendable {

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Why: with Swift's global executor, each job's Task started on one cooperative thread and
 /// resumed the loop on the other; on this VM a cross-thread wake-up costs tens of µs (idle vCPUs
-/// are slow to wake, PLATFORM.md), which made a no-op job's cost mostly scheduler time. A handler
+/// are slow to wake, docs/platform.md), which made a no-op job's cost mostly scheduler time. A handler
 /// that awaits I/O or sleeps still suspends normally: its continuation comes back here.
 final class InlineExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()

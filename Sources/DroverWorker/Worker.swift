@@ -12,7 +12,7 @@ import Synchronization
 /// wake-up token arrives. One job at a time: concurrency is the number of worker processes.
 ///
 /// The loop itself is synchronous on the calling thread (a blocking hiredis call in a Task would
-/// starve Swift's 2-thread cooperative pool, PLATFORM.md); each handler runs in a detached Task
+/// starve Swift's 2-thread cooperative pool, docs/platform.md); each handler runs in a detached Task
 /// that the loop waits for.
 public final class Worker {
     /// How the worker runs.
@@ -111,7 +111,7 @@ public final class Worker {
     ///
     /// The loop and each job's handler Task run on this thread through `InlineExecutor`, so a job
     /// costs no hand-off between threads (a Task on the global executor plus a semaphore per job
-    /// cost tens of µs of wake-ups here). The loop's hiredis calls block this thread, which is
+    /// cost two thread wake-ups per job). The loop's hiredis calls block this thread, which is
     /// harmless in a worker process: while the loop waits on Redis no handler runs.
     public func run() -> Exit {
         let executor = InlineExecutor()

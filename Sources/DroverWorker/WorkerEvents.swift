@@ -1,7 +1,7 @@
 import DroverCore
 import DroverQueue
 
-/// What a worker tells whoever supervises it (DESIGN.md: the child tells the master over its
+/// What a worker tells whoever supervises it (README "The supervisor": the child tells the master over its
 /// pipe when it starts and ends a job, with id and limits, and beats while idle). Called on the
 /// worker's own thread; implementations must not block for long.
 public protocol WorkerEvents: Sendable {

@@ -5,14 +5,14 @@ import Testing
 /// `drover status`, `cancel` and `info`, run as the real binary against a private redis-server.
 @Suite("drover status, cancel, info", .serialized)
 struct StatusCancelInfoTests {
-    /// Every field DESIGN.md lists for a job, plus the TTLs and the cancel flag the API adds.
+    /// Every field the API lists for a job, plus the TTLs and the cancel flag the API adds.
     static let designFields = [
         "id", "name", "queue", "args", "priority", "attempt", "max_attempts", "backoff", "soft_time_limit",
         "time_limit", "unique_key", "created_at", "enqueued_at", "scheduled_for", "started_at", "ended_at",
         "worker", "progress", "result", "error", "result_ttl",
     ]
 
-    @Test("status --json has every DESIGN.md field, with the values the job was enqueued with")
+    @Test("status --json has every field, with the values the job was enqueued with")
     func statusJSON() throws {
         let h = try CLIHarness()
         let before = Date()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import DroverCore
 
-/// DESIGN.md's sample config, verbatim.
+/// The README's configuration sections, verbatim.
 let designSample = """
 redis: { url: redis://127.0.0.1:6379/0, password_file: /etc/drover/redis.pass, prefix: drover }
 pools:

@@ -7,7 +7,7 @@ import Testing
 
 /// logrotate/drover against a real `drover worker` writing to a private log directory.
 ///
-/// No systemd runs here (PLATFORM.md), so the test's copy of the file differs from the shipped
+/// No systemd runs here (docs/platform.md), so the test's copy of the file differs from the shipped
 /// one in three substitutions, each checked to exist: the log directory, the user that owns the
 /// files (this test's user instead of `drover`), and the postrotate command (`kill -USR1 PID` of
 /// this test's master instead of `systemctl kill -s USR1 drover.service`). The systemctl path is

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The shipped unit files, checked the way systemd itself reads them, offline (no systemd runs
-/// on these machines: PLATFORM.md). Scripts/systemd-test boots a real one.
+/// on these machines: docs/platform.md). Scripts/systemd-test boots a real one.
 @Suite struct UnitFileTests {
     /// A copy of every unit in a private directory with ExecStart= and friends pointing at the
     /// binary this build made, since `verify` checks that each command exists and is executable.
@@ -30,7 +30,7 @@ import Testing
         for unit in units {
             let run = try Tool.run("systemd-analyze", ["verify", unit])
             // verify exits 0 even for unknown keys and bad values; what it says on stderr is the
-            // verdict (PLATFORM.md).
+            // verdict (docs/platform.md).
             #expect(run.exitCode == 0, "\(run)")
             #expect(run.stderr.isEmpty, "\(run)")
         }

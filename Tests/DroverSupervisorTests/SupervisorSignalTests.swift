@@ -5,7 +5,7 @@ import DroverTestSupport
 import Foundation
 import Testing
 
-/// The master's signals (DESIGN.md's table) and systemd messages, with the real binary.
+/// The master's signals (the README's signal table) and systemd messages, with the real binary.
 @Suite("drover worker signals", .serialized)
 struct SupervisorSignalTests {
     @Test func quitKillsChildrenAtOnceAndPutsTheirJobsBackInTheQueue() throws {

@@ -17,7 +17,7 @@ struct ForkedChild {
     /// Forks a child that runs `body` and exits with its result.
     ///
     /// The test process has threads, so the child must stay trivial: system calls through
-    /// DroverSystem, then exit. No `#expect`, no async code (PLATFORM.md).
+    /// DroverSystem, then exit. No `#expect`, no async code (docs/platform.md).
     static func spawn(_ body: () -> Int32) throws -> ForkedChild {
         let pipe = try Pipe()
         switch try Posix.fork() {

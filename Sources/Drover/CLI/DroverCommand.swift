@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `drover` command. A synchronous root on purpose: an `AsyncParsableCommand` root starts
 /// Swift concurrency threads before `main` runs, and the supervisor must `fork()` while it still
-/// has one thread (PLATFORM.md).
+/// has one thread (docs/platform.md).
 public struct DroverCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "drover",

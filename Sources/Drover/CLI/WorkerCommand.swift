@@ -8,7 +8,7 @@ import Logging
 
 /// `drover worker [QUEUE…]`: the supervised form. A single-threaded master forks one worker
 /// child per unit of concurrency, times their jobs' limits, replaces the dead and recycles the
-/// old, and talks to systemd (issue 4; DESIGN.md "Supervisor").
+/// old, and talks to systemd (issue 4; README "The supervisor").
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",

@@ -3,7 +3,7 @@ import DroverRedis
 import Foundation
 
 /// The supervisor's settings from the config file, the environment and flags, in that order of
-/// precedence, lowest first (DESIGN.md "Supervisor"). Read again, whole, on HUP.
+/// precedence, lowest first (README "The supervisor"). Read again, whole, on HUP.
 struct WorkerSettings {
     var queues: [String] = []
     var concurrency: Int?

@@ -1,9 +1,9 @@
 import Foundation
 
-/// The whole of `drover.yml` (DESIGN.md "Supervisor"), parsed and validated.
+/// The whole of `drover.yml` (README "Configuration"), parsed and validated.
 ///
 /// Build one with `parse(yaml:file:cores:)` or `load(path:cores:)`, then
-/// `applyingEnvironment(_:)`; with no file at all, `defaultConfig(cores:)` is what DESIGN.md
+/// `applyingEnvironment(_:)`; with no file at all, `defaultConfig(cores:)` is what the README
 /// promises: queue `default`, one child per core, Redis at `REDIS_URL` or 127.0.0.1:6379.
 /// Command-line flags come last and are the CLI's to apply.
 public struct DroverConfig: Sendable, Equatable {

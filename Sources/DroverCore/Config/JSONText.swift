@@ -1,7 +1,7 @@
 import Foundation
 internal import Yams
 
-/// Turns a YAML value into compact JSON text, for a periodic entry's `args` (DESIGN.md "Jobs":
+/// Turns a YAML value into compact JSON text, for a periodic entry's `args` (README "Concepts":
 /// args are any JSON). Keeping the text rather than a value type lets DroverCore stay
 /// independent of whichever JSON value type the job model uses; the scheduler decodes it.
 enum JSONText {

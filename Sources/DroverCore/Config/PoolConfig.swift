@@ -1,8 +1,8 @@
 import Foundation
 internal import Yams
 
-/// A pool of worker children serving some queues, one job per child at a time (DESIGN.md
-/// "Supervisor"): `pools: [{ name, queues, concurrency, max_jobs, max_memory_mb,
+/// A pool of worker children serving some queues, one job per child at a time (README
+/// "The supervisor"): `pools: [{ name, queues, concurrency, max_jobs, max_memory_mb,
 /// soft_time_limit, time_limit }]`.
 public struct PoolConfig: Sendable, Equatable {
     /// Unique among pools; used in logs, STATUS= and metrics.

@@ -8,10 +8,10 @@ public struct RedisConfig: Sendable, Equatable {
     public var url: String
     /// A file holding the password, so it stays off command lines and out of the config.
     public var passwordFile: String?
-    /// The prefix of every key (DESIGN.md "Keys").
+    /// The prefix of every key (docs/internals.md "The store").
     public var prefix: String
 
-    /// The local default, `redis://127.0.0.1:6379/0`, as DESIGN.md's "no config" rule.
+    /// The local default, `redis://127.0.0.1:6379/0`, as the README's configuration says.
     public static let defaultURL = "redis://127.0.0.1:6379/0"
     /// `drover`.
     public static let defaultPrefix = "drover"
@@ -41,7 +41,7 @@ public struct RedisConfig: Sendable, Equatable {
     /// Why `prefix` is not acceptable, or nil.
     static func problem(prefix: String) -> String? {
         // Braces would start a Redis Cluster hash tag inside every key and break the one-tag-per
-        // script rule of DESIGN.md "Keys"; spaces and colons at the ends make keys unreadable.
+        // script rule of docs/internals.md "The store"; spaces and colons at the ends make keys unreadable.
         if prefix.isEmpty { return "must not be empty" }
         if prefix.contains(where: { $0 == "{" || $0 == "}" || $0.isWhitespace }) {
             return "must not contain braces or spaces (braces would become a Redis Cluster hash tag)"

@@ -7,7 +7,7 @@ public struct ShutdownConfig: Sendable, Equatable {
     /// QUIT does. A systemd unit's TimeoutStopSec should exceed it (STYLE.md "Ops files").
     public var gracefulTimeout: TimeSpan
 
-    /// 30 seconds, as DESIGN.md's sample and gunicorn's `graceful_timeout`.
+    /// 30 seconds, as the README's configuration and gunicorn's `graceful_timeout`.
     public static let defaultGracefulTimeout = TimeSpan.seconds(30)
 
     /// Creates a shutdown config.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Any JSON value: job arguments, results, progress notes. Jobs are JSON, never a
-/// language-specific serialization (DESIGN.md), so any language can produce and read them.
+/// language-specific serialization, so any language can produce and read them.
 public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A job as stored in Redis and shown to users: everything DESIGN.md lists.
+/// A job as stored in Redis and shown to users: every field the README and the API show.
 public struct Job: Sendable, Equatable {
     public var id: JobID
     public var name: String

@@ -1,4 +1,4 @@
-/// What a producer may set when it enqueues a job (DESIGN.md "Jobs").
+/// What a producer may set when it enqueues a job (README "Concepts").
 public struct JobOptions: Sendable, Equatable {
     /// The queue; `default` unless set.
     public var queue: String = "default"

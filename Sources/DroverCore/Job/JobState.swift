@@ -1,4 +1,4 @@
-/// Where a job is in its life (DESIGN.md "Jobs"). Every transition is one Lua script.
+/// Where a job is in its life (README "Concepts"). Every transition is one Lua script.
 public enum JobState: String, Sendable, Codable, CaseIterable {
     /// Waiting for its time: delayed, or a retry's backoff.
     case scheduled

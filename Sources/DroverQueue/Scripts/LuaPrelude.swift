@@ -5,8 +5,8 @@
 /// Storage (see `Keyspace`): a job that has never run is one field of the `jobs` hash (its
 /// "record": a header line `QUEUE PRIORITY MAX_ATTEMPTS RESULT_TTL FAILURE_TTL ENQUEUED_AT`, then
 /// its JSON document) plus its id in a queue list or the scheduled set. A new key per job costs
-/// Redis about 5 µs and a hash field about 1 µs (measured here), and enqueue speed is a headline
-/// figure. When a job is first fetched (or canceled), its record moves into its own `job:ID`
+/// Redis several times what a hash field does (docs/internals.md, "The store"), and enqueue
+/// speed is a headline figure. When a job is first fetched (or canceled), its record moves into its own `job:ID`
 /// hash, which holds its run state and gets its own TTL when it ends.
 ///
 /// Queues are lists, one per priority level (`queue:Q:PRI`), with the levels in use in the sorted

@@ -1,6 +1,6 @@
 import DroverRedis
 
-/// The Lua scripts: one per state change (DESIGN.md "Jobs"), each atomic, each within one hash
+/// The Lua scripts: one per state change (README "Concepts"), each atomic, each within one hash
 /// tag. ARGV layouts are written next to each script; `JobStore` is their only caller.
 enum QueueScripts {
     private static func script(_ name: String, _ body: String) -> RedisScript {
