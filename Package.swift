@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(name: "DroverCoreTests", dependencies: ["DroverCore"], swiftSettings: strict),
         .testTarget(name: "DroverSystemTests", dependencies: ["DroverSystem"], swiftSettings: strict),
-        .testTarget(name: "DroverRedisTests", dependencies: ["DroverRedis", "DroverTestSupport"], swiftSettings: strict),
+        .testTarget(name: "DroverRedisTests", dependencies: ["CHiredis", "DroverRedis", "DroverTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DroverQueueTests",
             dependencies: ["DroverQueue", "DroverCore", "DroverRedis", "DroverTestSupport"],

@@ -55,7 +55,7 @@ enum JobRecord {
         var error: JobError?
         if let text = fields["error"], let value = try? JSONValue(parsing: text) {
             error = JobError(type: value["type"]?.string ?? "Error", message: value["message"]?.string ?? text,
-                             signal: value["signal"]?.string, exitStatus: value["exit_status"]?.double.map { Int($0) },
+                             signal: value["signal"]?.string, exitStatus: value["exit_status"]?.double.flatMap { Int(exactly: $0) },
                              permanent: value["permanent"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } })
         }
         let unique = fields["unique_key"].flatMap { $0.isEmpty ? nil : $0 } ?? doc?["unique_key"]?.string

@@ -80,7 +80,12 @@ public final class RedisClient {
     /// Returns the open connection, connecting first when needed.
     /// - Throws: `.unavailable` inside the backoff window; otherwise the connect error.
     public func connect() throws(RedisError) -> RedisConnection {
-        if let connection, !connection.isBroken, !masterMoved() { return connection }
+        if let connection, !connection.isBroken, !masterMoved() {
+            // A server that restarted or closed an idle client (its `timeout`) left a socket that
+            // only reads EOF: reconnect before sending, so the caller learns "unreachable" (its
+            // request did not go out) rather than "reply lost" (it may have run).
+            if !connection.isClosedByPeer { return connection }
+        }
         connection = nil
         if let nextAttempt, ContinuousClock.now < nextAttempt, let lastError {
             let wait = (nextAttempt - ContinuousClock.now).components
@@ -200,6 +205,10 @@ public final class RedisClient {
         }
         if url.database != 0 {
             if case .error(let message) = replies[index] {
+                // Without (or past a refused) AUTH the reply is NOAUTH: that is the password's fault.
+                if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") || message.hasPrefix("NOPERM") {
+                    throw RedisConnection.serverError(message, command: "SELECT")
+                }
                 throw RedisError(.database, "SELECT \(url.database) refused by \(connection.peer): \(message) "
                     + "(the server's databases setting bounds the URL's db)")
             }
@@ -227,6 +236,9 @@ public final class RedisClient {
         guard connectedTo == dropped.address else { return false }
         do {
             try command("CLIENT", "KILL", "ID", String(dropped.id))
+        } catch where error.message.contains("No such client") {
+            // The server has already closed it (it saw the FIN, or restarted): nothing more can
+            // run from it, which is what the fence is for.
         } catch where !error.isUnavailable {
             return false
         }
@@ -319,7 +331,7 @@ public final class RedisClient {
             // A connection error after connect: the request had gone out (a READONLY reply
             // says it did not run).
             if error.isUnavailable { error.requestSent = true }
-            if let id = connection?.serverID, let connectedTo { dropped = (id, connectedTo) }
+            if let id = connection?.serverID, let connectedTo { dropped = (id, connectedTo) } else { dropped = nil }
             connection = nil
             lastError = error
             if error.message.contains(RedisConnection.cannotServeNow) {

@@ -75,9 +75,11 @@ public final class RedisConnection {
 
     deinit { redisFree(context) }
 
-    /// Connects within `timeout` in several attempts: a connect that fails fast (refused, the
-    /// socket file missing: a server restarting) is tried again after a short pause, and one
-    /// that times out is tried again at once, each attempt with a share of the time left.
+    /// Connects within `timeout` in several attempts: one that times out is tried again at
+    /// once, each attempt with a share of the time left. A connect refused (or a socket file
+    /// missing) fails at once: nothing listens there, the answer will not change within a
+    /// connect timeout, and callers (a CLI's 69, the master's loop) must learn it fast; the
+    /// client's reconnect backoff covers a server that is restarting.
     ///
     /// Why: a lost SYN is resent by the kernel only after its initial retransmission timeout of
     /// one second (RFC 6298 section 2.1; Linux's `TCP_TIMEOUT_INIT`), so with a connect
@@ -89,28 +91,29 @@ public final class RedisConnection {
         throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         let deadline = ContinuousClock.now + timeout
         var slice = min(timeout, max(timeout / 4, .milliseconds(100)))
-        var pause = Duration.milliseconds(20)
         while true {
-            let started = ContinuousClock.now
-            let left = deadline - started
+            let left = deadline - ContinuousClock.now
             guard let ctx = attempt(min(slice, max(left, .milliseconds(1)))) else {
                 throw RedisError(.connectionLost, "cannot allocate a hiredis context for \(peer)")
             }
             if ctx.pointee.err == 0 { return ctx }
             let error = errorOf(ctx, what: "connect on \(peer)")
             redisFree(ctx)
-            let now = ContinuousClock.now
-            guard error.code == .timeout || error.code == .connectionRefused || error.message.contains("unreachable")
-                    || error.message.contains("No route to host"),
-                  now < deadline else { throw error }
-            if error.code != .timeout, now - started < slice {
-                // A fast failure: wait a little (doubling) rather than spin on a closed port.
-                sleepFor(min(pause, deadline - now))
-                pause = min(pause * 2, .milliseconds(200))
-                if ContinuousClock.now >= deadline { throw error }
-            }
-            slice = slice * 2
+            guard error.code == .timeout, ContinuousClock.now < deadline else { throw error }
+            slice = min(slice * 2, timeout)
         }
+    }
+
+    /// Whether the server has closed this connection while it sat idle (its FIN or a reset has
+    /// arrived): a request written now could not run, and its lost reply would leave the
+    /// caller not knowing whether it ran. One non-blocking poll(2) for `POLLRDHUP` (Linux's
+    /// "peer closed its writing half", poll(2)), `POLLHUP` or `POLLERR`.
+    public var isClosedByPeer: Bool {
+        // POLLRDHUP needs _GNU_SOURCE in C; its value is fixed in the Linux ABI (bits/poll.h).
+        let readHangUp: Int16 = 0x2000
+        var watched = pollfd(fd: context.pointee.fd, events: Int16(POLLIN) | readHangUp, revents: 0)
+        guard poll(&watched, 1, 0) > 0 else { return false }
+        return watched.revents & (readHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0
     }
 
     /// Sets the socket timeout for the following commands. A blocking command (BLPOP …) needs a

@@ -27,9 +27,11 @@ public enum RedisPassword {
         } else if let path = passwordFile ?? environment["REDIS_PASSWORD_FILE"], !path.isEmpty {
             url.password = try readFirstLine(path)
         }
-        if let user = url.username, url.password == nil {
-            throw RedisError(.invalidURL, "the Redis URL names the user \"\(user)\" but no password was given: "
-                + "set REDIS_PASSWORD, REDIS_PASSWORD_FILE or redis.password_file, or write redis://\(user):PASSWORD@…; "
+        if url.username != nil, url.password == nil {
+            // The name is not repeated: a URL written before user names were read this way
+            // (`redis://SECRET@host`) holds a password there.
+            throw RedisError(.invalidURL, "the Redis URL names a user (redis://USER@…) but no password was given: "
+                + "set REDIS_PASSWORD, REDIS_PASSWORD_FILE or redis.password_file, or write redis://USER:PASSWORD@…; "
                 + "a password alone is written redis://:PASSWORD@…")
         }
         return url

@@ -137,7 +137,8 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
         let auth: String
         switch (username, password) {
         case (nil, nil): auth = ""
-        case (let user?, nil): auth = "\(user)@"
+        // A user with no password yet may be a password written the old way (redis://SECRET@host).
+        case (_?, nil): auth = "***@"
         case (let user, _?): auth = "\(user ?? ""):***@"
         }
         switch endpoint {

@@ -35,7 +35,21 @@ struct HostCheckMiddleware: RouterMiddleware {
 
     func accepts(_ host: String) -> Bool {
         guard let (name, port) = HTTPConfig.authority(host) else { return false }
+        // An IP address is no name a rebinding page controls: a client that typed it (a load
+        // balancer's health check, an operator) reached the server by address.
+        if Self.isIPLiteral(name) { return true }
         return names.contains(name) || port.map { namesWithPort.contains("\(name):\($0)") } == true
+    }
+
+    /// Whether `name` is an IPv4 dotted quad or a bracketed IPv6 address (RFC 3986 section 3.2.2).
+    static func isIPLiteral(_ name: String) -> Bool {
+        if name.hasPrefix("["), name.hasSuffix("]") {
+            return name.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && (Int(part) ?? 256) <= 255
+        }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -1,3 +1,4 @@
+import CHiredis
 @testable import DroverRedis
 import DroverTestSupport
 import Foundation
@@ -183,26 +184,41 @@ import Testing
             #expect(error.code == .connectionRefused)
             #expect(!error.requestSent)
         }
-        // Bounded by the connect timeout (500 ms), which a refused connect spends trying again.
+        // A refused connect is not tried again: well within the connect timeout (500 ms).
         #expect(ContinuousClock.now - started < .milliseconds(900))
         started = ContinuousClock.now
         #expect { try client.command("PING") } throws: { ($0 as? RedisError)?.isUnavailable == true }
         #expect(ContinuousClock.now - started < .milliseconds(900))
     }
 
-    /// A connect refused (the server restarting) or timed out (a lost SYN, resent by the kernel
-    /// only after a second) is tried again within the connect timeout.
-    @Test func aConnectIsRetriedWithinTheConnectTimeout() throws {
+    /// A connect that times out (a lost SYN, which the kernel resends only after a second) is
+    /// tried again within the connect timeout. The lost SYN is real: a loopback listener whose
+    /// accept queue is full drops new SYNs (tcp_conn_request); the second attempt goes to Redis.
+    @Test func aTimedOutConnectIsRetriedWithinTheConnectTimeout() throws {
         let server = try RedisServer()
-        server.stop()
-        var options = RedisClient.Options(url: server.url)
-        options.connectTimeout = .seconds(5)
-        let client = RedisClient(options: options)
-        // The server comes back while the client is connecting: the socket is missing, then
-        // refuses, then accepts.
-        let restart = Thread { try? server.start() }
-        restart.start()
-        #expect(try client.command("PING") == .status("PONG"))
+        let full = try FullListener()
+        var attempts = 0
+        let context = try RedisConnection.connectRetrying(peer: "test", within: .seconds(5)) { slice in
+            attempts += 1
+            return attempts == 1 ? redisConnectWithTimeout("127.0.0.1", full.port, timeval(slice))
+                : redisConnectUnixWithTimeout(server.socketPath, timeval(slice))
+        }
+        redisFree(context)
+        #expect(attempts == 2)
+        _ = full
+    }
+
+    /// A refused connect is not tried again: nothing listens, and the caller must learn it fast.
+    @Test func aRefusedConnectFailsAtOnce() throws {
+        let port = try FreePort.pick()
+        var attempts = 0
+        #expect(throws: RedisError.self) {
+            _ = try RedisConnection.connectRetrying(peer: "test", within: .seconds(5)) { slice in
+                attempts += 1
+                return redisConnectWithTimeout("127.0.0.1", Int32(port), timeval(slice))
+            }
+        }
+        #expect(attempts == 1)
     }
 
     /// A reply lost after the command went out says so (`requestSent`): the command may have
@@ -301,5 +317,37 @@ import Testing
         let reply = try client.blockingCommand(RedisCommand("BLPOP", "nothing", "0.3"), blockFor: .milliseconds(300))
         #expect(reply == .null)
         #expect(try client.command("PING") == .status("PONG"))
+    }
+}
+
+/// A loopback TCP listener with a backlog of 0 and one connection queued that it never accepts:
+/// its accept queue is full, so the kernel drops every further SYN, as a lossy network would.
+final class FullListener {
+    let listener: Int32
+    let filler: Int32
+    let port: Int32
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ready = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(listener, generic, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, generic, &length) == 0
+                    && connect(filler, generic, length) == 0
+            }
+        }
+        self.listener = listener
+        self.filler = filler
+        port = Int32(UInt16(bigEndian: address.sin_port))
+        guard ready else { throw TestFixtureError("cannot set up a full loopback listener: errno \(errno)") }
+    }
+
+    deinit {
+        close(filler)
+        close(listener)
     }
 }

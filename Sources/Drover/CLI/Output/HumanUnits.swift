@@ -31,6 +31,7 @@ enum HumanUnits {
 
     /// Jobs per second with one decimal below 100.
     static func rate(_ perSecond: Double) -> String {
-        perSecond >= 100 ? "\(Int(perSecond.rounded()))" : "\((perSecond * 10).rounded() / 10)"
+        guard perSecond.isFinite, perSecond < 1e15 else { return "-" }
+        return perSecond >= 100 ? "\(Int(perSecond.rounded()))" : "\((perSecond * 10).rounded() / 10)"
     }
 }
