@@ -170,8 +170,12 @@ public final class JobStore {
         } catch let error as RedisError {
             throw QueueError(error)
         } catch let error as QueueError {
+            // An error reply read while the next window was already sent leaves that window's
+            // replies unread: the next command on this connection would read them as its own.
+            client.disconnect()
             throw error
         } catch {
+            client.disconnect()
             throw QueueError(.redis, "\(error)")
         }
     }
