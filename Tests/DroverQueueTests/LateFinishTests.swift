@@ -42,6 +42,22 @@ import Testing
         #expect(try h.job(id).resultJSON == #"{"sum":3}"#)
     }
 
+    /// Review finding: a run stopped because its lease was lost says `failed(LeaseLost)` when
+    /// its handler's policy has no attempts left; that is no outcome of its own work, so the
+    /// recovery's requeue stands.
+    @Test func aLeaseLostFailureDoesNotOverrideTheRecovery() throws {
+        let h = try QueueHarness()
+        let id = try h.enqueue("stopped") { $0.maxAttempts = 3 }
+        let t = QueueHarness.now
+        let run = try #require(try h.store.fetch(spec, now: t))
+        #expect(try h.store.recoverExpired(now: t + 5_000) == [id])
+        let stopped = JobError(type: "LeaseLost", message: "the job's lease could not be renewed")
+        let late = try h.store.finish(run, .failed(stopped), next: nil, now: t + 6_000)
+        #expect(!late.written)
+        #expect(try h.job(id).state == .queued)
+        #expect(try h.queued("default") == [id])
+    }
+
     /// Recovered back to its queue (attempts remain) and not fetched again: the late outcome
     /// takes it out of the queue, so it does not run twice.
     @Test func aLateOutcomeTakesTheRecoveredJobBackOutOfItsQueue() throws {

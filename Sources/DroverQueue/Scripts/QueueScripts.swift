@@ -197,7 +197,9 @@ elseif latest and f[2] == 'started' then
   settle(id, f[3], now, outcome, ARGV[5], tonumber(ARGV[6]))
   status = outcome
 elseif latest and f[7] == f[1] and (outcome == 'finished' or outcome == 'failed')
+    and not (outcome == 'failed' and string.find(ARGV[5], '"type":"LeaseLost"', 1, true))
     and (f[2] == 'queued' or f[2] == 'scheduled' or f[2] == 'failed') then
+  -- (A LeaseLost failure is the stop, not the run's own work: the recovery's decision stands.)
   -- Recovered (its lease ran out while its finish could not get through) and not fetched
   -- again: the run's own outcome replaces the recovery's.
   local q = f[3]
