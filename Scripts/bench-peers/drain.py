@@ -12,7 +12,8 @@
 #                      end condition, the workers get TERM and exit (finishing their jobs in hand),
 #                      and this must then have grown by N, or the figure is refused
 # Every wait has a deadline (--timeout seconds): a worker that hangs is killed, never waited on.
-import argparse, shlex, signal, subprocess, sys, time
+# Each worker runs in its own process group, so killing it takes its pool processes along.
+import argparse, os, shlex, signal, subprocess, sys, time
 import redis
 
 parser = argparse.ArgumentParser()
@@ -35,19 +36,32 @@ baseline = read_count()  # a counter left by an earlier run on the same server
 def done_count():
     return read_count() - baseline
 
-def fail(message, workers):
+def kill_groups(workers):
     for w in workers:
-        if w.poll() is None:
-            w.kill()
+        try:
+            os.killpg(w.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     for w in workers:
         w.wait()
+
+def fail(message, workers):
+    kill_groups(workers)
     print(f"{message} ({done_count()} of {opts.jobs} jobs done)", file=sys.stderr)
     sys.exit(1)
 
 log = open(opts.log, "ab")
 start = time.monotonic()
 deadline = start + opts.timeout
-workers = [subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT) for _ in range(opts.copies)]
+workers = [subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+           for _ in range(opts.copies)]
+
+def interrupted(signum, frame):  # the bench was stopped: take the workers along
+    kill_groups(workers)
+    sys.exit(128 + signum)
+
+signal.signal(signal.SIGINT, interrupted)
+signal.signal(signal.SIGTERM, interrupted)
 while True:
     now = time.monotonic()
     if opts.done == "exit":
@@ -72,11 +86,13 @@ end = time.monotonic()
 for w in workers:
     if w.poll() is None:
         w.send_signal(signal.SIGTERM)
+stop_deadline = time.monotonic() + 30
 for w in workers:
     try:
-        w.wait(timeout=max(1.0, deadline + 30 - time.monotonic()))
+        w.wait(timeout=max(0.0, stop_deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         fail("a worker did not exit within 30 s of TERM", workers)
+kill_groups(workers)  # any process a worker left behind
 count = done_count()
 if count < opts.jobs:
     print(f"only {count} of {opts.jobs} jobs were done (log: {opts.log})", file=sys.stderr)
