@@ -76,7 +76,7 @@ public final class JobStore {
             let problem: String?
             if lastValid >= 0, requests[index].sameTemplate(as: requests[lastValid]) {
                 if requests[index].argsJSON == requests[lastValid].argsJSON { continue }
-                problem = EnqueueValidation.argumentsProblem(requests[index].argsJSON)
+                problem = JobArguments.problem(requests[index].argsJSON)
             } else {
                 problem = EnqueueValidation.problem(requests[index])
             }

@@ -221,4 +221,12 @@ func expectProblem(
         expectProblem(found, path: "exec.plain.command[0]", line: 4, "not executable")
         #expect(found.count == 3, "\(found)")
     }
+
+    /// Review finding: periodic `args` skipped the depth and size checks every producer makes
+    /// (issue 15, item 9); the scheduler would have written such a job on every tick.
+    @Test func periodicArgumentsFollowTheSameRuleAsEveryProducer() {
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        let found = problems("periodic: [{ name: deep, cron: \"@daily\", job: j, args: \(deep) }]")
+        expectProblem(found, path: "periodic[0].args", line: 1, "entry \"deep\": arguments are nested deeper than 64 levels")
+    }
 }

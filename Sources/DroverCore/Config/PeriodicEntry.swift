@@ -95,7 +95,11 @@ public struct PeriodicEntry: Sendable, Equatable {
         }
         let job = fields.required("job", &reader).flatMap { reader.name($0, path: fields.path("job"), what: "a job name") }
         let queue = fields["queue"].flatMap { reader.name($0, path: fields.path("queue"), what: "a queue name") }
-        let args = fields["args"].flatMap { JSONText.from($0, path: fields.path("args"), reader: &reader) }
+        var args = fields["args"].flatMap { JSONText.from($0, path: fields.path("args"), reader: &reader) }
+        if let text = args, let problem = JobArguments.problem(text) {
+            reader.report(.invalidValue, fields.path("args"), "\(entry)\(problem)", at: fields["args"])
+            args = nil
+        }
         let priority = fields["priority"].flatMap {
             reader.int($0, path: fields.path("priority"), in: Int(Int32.min)...Int(Int32.max), what: "a whole number")
         }
