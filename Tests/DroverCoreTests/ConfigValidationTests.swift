@@ -203,19 +203,21 @@ func expectProblem(
     }
 
     /// Issue 15, item 13: check-config passed an exec program that does not exist or is a
-    /// directory; every job of it would then fail.
+    /// directory; every job of it would then fail. Asked by the roles that run exec jobs and by
+    /// check-config, not by the parser: a web-only host may share the file without the programs.
     @Test func anExecProgramMustExistBeAFileAndBeExecutable() throws {
         let plain = FileManager.default.temporaryDirectory.appendingPathComponent("drover-plain-\(UUID().uuidString)").path
         try "not a program".write(toFile: plain, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: plain)
         defer { try? FileManager.default.removeItem(atPath: plain) }
-        let found = problems("""
+        let config = try DroverConfig.parse(yaml: """
         exec:
           missing: { command: [/nonexistent/bin/thumb] }
           directory: { command: [/usr/bin] }
           plain: { command: [\(plain)] }
           fine: { command: [/bin/sh, -c, "true"] }
-        """)
+        """, file: "test.yml", cores: 2)
+        let found = config.exec.compactMap(\.programProblem)
         expectProblem(found, path: "exec.missing.command[0]", line: 2, "does not exist")
         expectProblem(found, path: "exec.directory.command[0]", line: 3, "is a directory")
         expectProblem(found, path: "exec.plain.command[0]", line: 4, "not executable")

@@ -75,4 +75,16 @@ struct SupervisorConfigTests {
         try harness.waitFor(next, "finished") { $0.state == .finished }
         #expect(!SupervisorHarness.hasExited(master.pid))
     }
+
+    /// Issue 15, item 13: an exec program missing on this host is refused by check-config and by
+    /// the roles that run exec jobs (exit 78), with its line.
+    @Test func aMissingExecProgramIsRefusedByCheckConfigAndTheWorker() throws {
+        let harness = try SupervisorHarness()
+        let path = try harness.configFile("pools:\n  - { name: a, queues: [x] }\nexec:\n  thumb: { command: [/nonexistent/bin/thumb] }\n")
+        let check = try DroverBinary.run(["check-config", path])
+        #expect(check.exitCode == 78, "\(check)")
+        #expect(check.stdout.contains("exec.thumb.command[0]") && check.stdout.contains("does not exist") && check.stdout.contains("line 4"), "\(check)")
+        let worker = try DroverBinary.run(["worker", "--config", path], environment: harness.environment, timeout: .seconds(20))
+        #expect(worker.exitCode == 78, "\(worker)")
+    }
 }

@@ -35,7 +35,8 @@ struct CheckConfigCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = WorkerSettings(configFlag: file ?? config)
+        var settings = WorkerSettings(configFlag: file ?? config)
+        settings.checksExecPrograms = true
         do throws(ConfigError) {
             let config = try settings.load()
             _ = try WorkerSettings.redisOptions(config, environment: settings.environment)

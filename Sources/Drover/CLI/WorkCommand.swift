@@ -70,6 +70,8 @@ struct WorkCommand: ParsableCommand {
                 let loaded: DroverConfig
                 do throws(ConfigError) {
                     loaded = try DroverConfig.load(path: path)
+                    let programs = loaded.exec.compactMap(\.programProblem)
+                    if !programs.isEmpty { throw ConfigError(file: loaded.file, problems: programs) }
                 } catch {
                     throw CLIFailure(status: ExitStatus.config, message: error.description)
                 }

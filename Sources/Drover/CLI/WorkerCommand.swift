@@ -75,8 +75,9 @@ struct WorkerCommand: ParsableCommand {
             if let concurrency, !(1...PoolConfig.maximumConcurrency).contains(concurrency) {
                 throw CLIFailure(status: ExitStatus.usage, message: "--concurrency must be from 1 to \(PoolConfig.maximumConcurrency)")
             }
-            let settings = configuration.applied(to: WorkerSettings(queues: queues, concurrency: concurrency, maxJobs: maxJobs,
+            var settings = configuration.applied(to: WorkerSettings(queues: queues, concurrency: concurrency, maxJobs: maxJobs,
                                                                     timeout: timeout))
+            settings.checksExecPrograms = true
             // A bad config exits 78 here, before READY and before any fork: systemd does not
             // restart it (RestartPreventExitStatus=78).
             let (loaded, redis) = try configuration.load(settings)

@@ -15,6 +15,9 @@ struct WorkerSettings {
     var environment = ProcessInfo.processInfo.environment
     var cores = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Whether the exec programs must exist here: for the roles that run them and check-config.
+    var checksExecPrograms = false
+
     /// Loads the config and applies the environment, then the flags.
     /// - Throws: `ConfigError` listing every problem.
     func load() throws(ConfigError) -> DroverConfig {
@@ -34,6 +37,8 @@ struct WorkerSettings {
             if let maxJobs { config.pools[index].maxJobs = maxJobs }
             if let timeout { config.pools[index].timeLimit = TimeSpan(seconds: timeout) }
         }
+        let programs = checksExecPrograms ? config.exec.compactMap(\.programProblem) : []
+        if !programs.isEmpty { throw ConfigError(file: config.file, problems: programs) }
         return config
     }
 

@@ -13,6 +13,13 @@ public struct ExecCommand: Sendable, Equatable {
     public var timeLimit: TimeSpan?
     /// Signal the program (via its job's cancellation) after this long.
     public var softTimeLimit: TimeSpan?
+    /// Where the program is named in the config file (line, column), for `programProblem`;
+    /// not part of the command's identity (`==` leaves it out).
+    public var programAt: [Int] = []
+
+    public static func == (lhs: ExecCommand, rhs: ExecCommand) -> Bool {
+        lhs.name == rhs.name && lhs.argv == rhs.argv && lhs.timeLimit == rhs.timeLimit && lhs.softTimeLimit == rhs.softTimeLimit
+    }
 
     /// Creates an exec command.
     /// - Parameters:
@@ -51,9 +58,20 @@ public struct ExecCommand: Sendable, Equatable {
         guard let fields = reader.fields(node, path: path, allowed: keys) else { return command }
         if let value = fields.required("command", &reader) {
             command.argv = readArgv(value, path: fields.path("command"), reader: &reader)
+            if let mark = value.sequence?.first?.mark { command.programAt = [mark.line, mark.column] }
         }
         (command.softTimeLimit, command.timeLimit) = reader.timeLimits(fields)
         return command
+    }
+
+    /// Why this command's program cannot run on this host, as a config problem, or nil. Asked
+    /// by the roles that run exec jobs (`drover worker`, `drover work`) and by check-config, not
+    /// while reading the file: a web-only or scheduler-only host may share the config without
+    /// the programs.
+    public var programProblem: ConfigError.Problem? {
+        guard executable.hasPrefix("/"), let problem = ExecCommand.programProblem(executable) else { return nil }
+        return ConfigError.Problem(code: .invalidValue, path: "exec.\(name).command[0]", message: problem,
+                                   line: programAt.first, column: programAt.dropFirst().first)
     }
 
     /// Why `program` (an absolute path) cannot be run, or nil: it must exist, be a file and be
@@ -95,9 +113,6 @@ public struct ExecCommand: Sendable, Equatable {
         if let program = sequence.first.flatMap({ $0.scalar?.string }), !program.hasPrefix("/") {
             // No PATH lookup: which binary runs must not depend on the environment of the worker.
             reader.report(.invalidValue, "\(path)[0]", "the program must be an absolute path, not \"\(program)\"", at: sequence.first)
-        } else if let program = sequence.first.flatMap({ $0.scalar?.string }), let problem = programProblem(program) {
-            // Found at start (and by check-config) rather than as a failure of every job.
-            reader.report(.invalidValue, "\(path)[0]", problem, at: sequence.first)
         }
         return argv
     }
