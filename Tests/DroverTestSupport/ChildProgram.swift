@@ -77,10 +77,28 @@ public final class ChildProgram: @unchecked Sendable {
     @discardableResult
     public func waitForExit() -> WaitStatus {
         if let status { return status }
-        let ended = (try? Posix.wait(pid)) ?? .exited(-1)
-        status = ended
-        _ = drain()
-        return ended
+        // Reads the output while waiting: a program that logs more than a pipe holds (64 KiB)
+        // would otherwise block in write(2) and never exit (a master's debug log at a cold stop).
+        var outputOpen = true
+        while true {
+            do {
+                if let ended = try Posix.tryWait(pid) {
+                    status = ended
+                    _ = drain()
+                    return ended
+                }
+            } catch {
+                status = .exited(-1)
+                return .exited(-1)
+            }
+            // The exit has no descriptor to wait on here; the output does, until it closes.
+            var pfd = pollfd(fd: output.rawValue, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, outputOpen ? 1 : 0, 5) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                let n = read(output.rawValue, &buffer, buffer.count)
+                if n > 0 { seen += String(decoding: buffer[0..<n], as: UTF8.self) } else { outputOpen = false }
+            }
+        }
     }
 
     /// Sends `signal` (TERM by default) and waits for the exit.
