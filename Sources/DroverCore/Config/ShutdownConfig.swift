@@ -4,7 +4,7 @@ internal import Yams
 /// How the master stops: `shutdown: { graceful_timeout }`.
 public struct ShutdownConfig: Sendable, Equatable {
     /// How long a warm stop (TERM, INT) lets running jobs finish before stopping the rest as
-    /// QUIT does. A systemd unit's TimeoutStopSec should exceed it (STYLE.md "Ops files").
+    /// QUIT does. A systemd unit's TimeoutStopSec should exceed it (systemd/drover.service sets it so).
     public var gracefulTimeout: TimeSpan
 
     /// 30 seconds, as the README's configuration and gunicorn's `graceful_timeout`.
